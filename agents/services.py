@@ -1,0 +1,92 @@
+"""Giving a ticket to an agent, safely under concurrency."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from support_site.api.exceptions import CapacityExceeded, Conflict, InvalidTransition, NotFound
+from tickets.events import Actor, record_ticket_event
+from tickets.models import EventKind, Status, Ticket
+from tickets.services.locks import ticket_for_update
+from tickets.services.notify import broadcast_ticket_change
+from tickets.services.status import apply_status
+
+from .models import ACTIVE_TICKET_STATUSES, Agent
+
+ASSIGNABLE_STATUSES = (Status.RECEIVED, Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
+
+
+def agent_for_update(agent_id: int) -> Agent:
+    """Lock the agent row, so two assignments to one agent serialise and see each other's count."""
+    try:
+        return Agent.objects.select_for_update(of=("self",)).select_related("department", "user").get(pk=agent_id)
+    except Agent.DoesNotExist as exc:
+        raise NotFound(_("Agent %(id)s does not exist.") % {"id": agent_id}, field="agent") from exc
+
+
+def apply_assignment(ticket: Ticket, *, agent_id: int, actor: Actor, reason: str) -> Agent:
+    """Assign a ticket the caller has locked. Locks the agent, checks availability and capacity."""
+    if ticket.status not in ASSIGNABLE_STATUSES:
+        raise InvalidTransition(
+            _("A '%(status)s' ticket cannot be assigned; reopen it first.") % {"status": ticket.status}, field="status"
+        )
+    agent = agent_for_update(agent_id)
+    if not agent.is_available or not agent.user.is_active:
+        raise Conflict(_("%(agent)s is not available.") % {"agent": agent.name}, field="assigned_agent")
+    load = agent.assigned_tickets.filter(status__in=ACTIVE_TICKET_STATUSES).exclude(pk=ticket.pk).count()
+    if load >= agent.max_concurrent_tickets:
+        raise CapacityExceeded(
+            _("%(agent)s already has %(load)d active tickets (limit %(limit)d).")
+            % {"agent": agent.name, "load": load, "limit": agent.max_concurrent_tickets},
+            field="assigned_agent",
+        )
+
+    old_agent = ticket.assigned_agent
+    update_fields = ["assigned_agent", "last_activity_at", "updated_at"]
+    if ticket.department_id != agent.department_id:
+        old_department = ticket.department
+        ticket.department = agent.department
+        update_fields.append("department")
+        record_ticket_event(
+            ticket=ticket, kind=EventKind.ROUTED, actor=actor, field="department",
+            old=old_department.code if old_department else "", new=agent.department.code,
+            reason=_("Follows the assigned agent's department."),
+        )
+    if ticket.status == Status.RECEIVED:
+        apply_status(ticket, new_status=Status.OPEN, actor=actor, reason=_("Assigned to an agent."))
+    ticket.assigned_agent = agent
+    ticket.last_activity_at = timezone.now()
+    ticket.save(update_fields=update_fields)
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.ASSIGNED, actor=actor, field="assigned_agent",
+        old=old_agent.name if old_agent else "", new=agent.name, reason=reason,
+        data={"agent_id": agent.pk, "load_before": load, "capacity": agent.max_concurrent_tickets},
+    )
+    return agent
+
+
+def apply_unassignment(ticket: Ticket, *, actor: Actor, reason: str = "") -> None:
+    old_agent = ticket.assigned_agent
+    if old_agent is None:
+        return
+    ticket.assigned_agent = None
+    ticket.last_activity_at = timezone.now()
+    ticket.save(update_fields=["assigned_agent", "last_activity_at", "updated_at"])
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.UNASSIGNED, actor=actor, field="assigned_agent", old=old_agent.name, new="", reason=reason
+    )
+
+
+def assign_ticket(*, ticket_id, agent_id: int, actor: Actor, reason: str = "") -> Ticket:
+    """Assign one ticket to one agent, refusing when the agent is unavailable or at capacity.
+
+    Lock order is always ticket, then agent (the sweep and the pipeline follow it too)."""
+    with transaction.atomic():
+        ticket = ticket_for_update(ticket_id)
+        if ticket.assigned_agent_id == agent_id:
+            return ticket
+        apply_assignment(ticket, agent_id=agent_id, actor=actor, reason=reason)
+        broadcast_ticket_change(ticket)
+    return ticket

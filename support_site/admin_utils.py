@@ -1,0 +1,91 @@
+"""Pieces shared by the apps' admin modules."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from agents.roles import agent_department_id, is_supervisor
+
+
+class ReadOnlyAdminMixin:
+    """For records written only by services (history, bot interactions, feedback)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DepartmentScopedMixin:
+    """Agents see the rows of their own department; supervisors see everything.
+
+    ``department_path`` is the lookup from the admin's model to a Department id."""
+
+    department_path = "department"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_supervisor(request.user):
+            return queryset
+        department_id = agent_department_id(request.user)
+        if department_id is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.department_path}_id": department_id})
+
+
+class LinesField(forms.CharField):
+    """Edits a JSON list of strings as one item per line (keywords, example questions, tags)."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("One per line."))
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value or ""
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        seen: dict[str, None] = {}
+        for line in text.splitlines():
+            line = line.strip()
+            if line:
+                seen.setdefault(line, None)
+        return list(seen)
+
+    def has_changed(self, initial, data) -> bool:
+        return (initial or []) != self.to_python(data)
+
+
+def json_block(value) -> str:
+    return format_html("<pre style='white-space:pre-wrap;margin:0'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A small HTML table for read-only panels (values are escaped)."""
+    if not rows:
+        return format_html("<em>{}</em>", _("None"))
+    head = format_html_join("", "<th style='text-align:left;padding:2px 12px 2px 0'>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td style='padding:2px 12px 2px 0'>{}</td>", ((cell,) for cell in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)

@@ -1,0 +1,59 @@
+"""Beat schedules defined in code and upserted by name into django-celery-beat.
+
+``ensure_periodic_tasks`` creates a schedule only when no row of that name exists, so an
+interval or crontab edited (or a task disabled) in the admin survives every deploy.
+Later issues append their schedules to ``DEFAULT_SCHEDULES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    every_seconds: int | None = None
+    crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
+    description: str = ""
+
+
+DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(
+        name="support: heartbeat",
+        task="support.heartbeat",
+        every_seconds=60,
+        description="Proves beat is running; read by support_health_check.",
+    ),
+)
+
+
+@transaction.atomic
+def ensure_periodic_tasks(schedules: tuple[Schedule, ...] = DEFAULT_SCHEDULES) -> list[str]:
+    """Create missing schedules; never touch existing ones. Returns the names created."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    created = []
+    for schedule in schedules:
+        if PeriodicTask.objects.filter(name=schedule.name).exists():
+            continue
+        fields = {"name": schedule.name, "task": schedule.task, "description": schedule.description}
+        if schedule.every_seconds is not None:
+            fields["interval"], _ = IntervalSchedule.objects.get_or_create(
+                every=schedule.every_seconds, period=IntervalSchedule.SECONDS
+            )
+        else:
+            minute, hour, day_of_month, month_of_year, day_of_week = schedule.crontab.split()
+            fields["crontab"], _ = CrontabSchedule.objects.get_or_create(
+                minute=minute,
+                hour=hour,
+                day_of_month=day_of_month,
+                month_of_year=month_of_year,
+                day_of_week=day_of_week,
+            )
+        PeriodicTask.objects.create(**fields)
+        created.append(schedule.name)
+    return created

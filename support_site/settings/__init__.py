@@ -1,0 +1,7 @@
+"""Settings, composed from topical modules in a fixed order. Nothing else lives here."""
+
+from .base import *  # noqa: F403
+from .celery import *  # noqa: F403
+from .channels import *  # noqa: F403
+from .drf import *  # noqa: F403
+from .admin_theme import *  # noqa: F403

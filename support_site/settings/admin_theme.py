@@ -1,0 +1,44 @@
+"""django-unfold: the admin theme agents and supervisors work in."""
+
+from __future__ import annotations
+
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+UNFOLD = {
+    "SITE_TITLE": _("Support desk"),
+    "SITE_HEADER": _("Support desk"),
+    "SITE_SYMBOL": "support_agent",
+    "SHOW_HISTORY": True,
+    "SHOW_LANGUAGES": True,
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": [
+            {
+                "title": _("Work"),
+                "items": [
+                    {"title": _("Tickets"), "icon": "confirmation_number", "link": reverse_lazy("admin:tickets_ticket_changelist")},
+                    {"title": _("Customers"), "icon": "group", "link": reverse_lazy("admin:tickets_customer_changelist")},
+                    {"title": _("Feedback"), "icon": "reviews", "link": reverse_lazy("admin:tickets_feedback_changelist")},
+                ],
+            },
+            {
+                "title": _("Knowledge and routing"),
+                "items": [
+                    {"title": _("FAQ articles"), "icon": "menu_book", "link": reverse_lazy("admin:chatbot_faqarticle_changelist")},
+                    {"title": _("Bot interactions"), "icon": "smart_toy", "link": reverse_lazy("admin:chatbot_chatbotinteraction_changelist")},
+                    {"title": _("Routing rules"), "icon": "alt_route", "link": reverse_lazy("admin:routing_routingrule_changelist")},
+                ],
+            },
+            {
+                "title": _("Team"),
+                "items": [
+                    {"title": _("Agents"), "icon": "badge", "link": reverse_lazy("admin:agents_agent_changelist")},
+                    {"title": _("Departments"), "icon": "apartment", "link": reverse_lazy("admin:agents_department_changelist")},
+                    {"title": _("API keys"), "icon": "key", "link": reverse_lazy("admin:integrations_apikey_changelist")},
+                ],
+            },
+        ],
+    },
+}

@@ -1,0 +1,73 @@
+"""Shared fixtures: a small desk (departments, agents with their users, customers) built with
+the real models, and helpers to make tickets."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from agents.models import Agent, Department
+from agents.roles import AGENTS_GROUP, SUPERVISORS_GROUP
+from tickets.models import Customer, Ticket
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def departments(db) -> dict[str, Department]:
+    return {
+        code: Department.objects.create(code=code, name=code.title())
+        for code in ("technical", "billing", "account", "security", "general")
+    }
+
+
+def make_staff_user(username: str, *, group: str, superuser: bool = False) -> User:
+    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="pw-for-tests", is_staff=True)
+    user.is_superuser = superuser
+    user.save()
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def make_agent(db, departments):
+    def factory(department: str = "technical", *, capacity: int = 5, seniority: str = "junior", specialties=None, available=True) -> Agent:
+        number = next(_counter)
+        user = make_staff_user(f"agent{number}", group=AGENTS_GROUP)
+        return Agent.objects.create(
+            user=user, name=f"Agent {number}", email=f"agent{number}@example.com", department=departments[department],
+            max_concurrent_tickets=capacity, seniority=seniority, specialties=specialties or [department], is_available=available,
+        )
+
+    return factory
+
+
+@pytest.fixture
+def technical_agent(make_agent) -> Agent:
+    return make_agent("technical")
+
+
+@pytest.fixture
+def supervisor_user(db) -> User:
+    return make_staff_user("supervisor", group=SUPERVISORS_GROUP)
+
+
+@pytest.fixture
+def customer(db) -> Customer:
+    return Customer.objects.create(email="cliente@example.com", name="Juan Pérez", language="es")
+
+
+@pytest.fixture
+def make_ticket(db, customer, departments):
+    def factory(**fields) -> Ticket:
+        department = fields.pop("department", "technical")
+        if isinstance(department, str):
+            department = departments[department]
+        fields.setdefault("subject", f"Ticket {next(_counter)}")
+        fields.setdefault("description", "El sistema no funciona")
+        fields.setdefault("status", "open")
+        return Ticket.objects.create(customer=fields.pop("customer", customer), department=department, **fields)
+
+    return factory

@@ -1,0 +1,212 @@
+"""The admin console, as each role sees it."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
+
+from agents.models import Agent
+from chatbot.models import ChatbotInteraction, FAQArticle
+from integrations.services import create_api_key
+from tickets.demo.loader import load_demo_desk
+from tickets.models import Customer, Feedback, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(db):
+    """The demo desk plus one row of every model the admin shows."""
+    load_demo_desk(admin_password="admin-pw-for-tests")
+    vip = Customer.objects.get(email="vip@example.com")
+    technical = Agent.objects.get(user__username="javier.morales")
+    billing = Agent.objects.get(user__username="laura.sanchez")
+    tech_ticket = Ticket.objects.create(
+        customer=vip, subject="URGENTE: Sistema caído", description="El sistema no funciona", status="open",
+        priority="critical", priority_score=92, department=technical.department, assigned_agent=technical,
+        priority_factors=[{"factor": "content_urgency", "points": 40, "reason": "'caído', 'urgente'"}],
+        routing_reason="Rule 'Technical outage' matched: text regex",
+    )
+    bill_ticket = Ticket.objects.create(
+        customer=vip, subject="Factura", description="No puedo descargar mi factura", status="open",
+        priority="medium", priority_score=45, department=billing.department,
+    )
+    TicketEvent.objects.create(ticket=tech_ticket, kind="created", actor_type="system", reason="Received by web form")
+    ChatbotInteraction.objects.create(
+        ticket=bill_ticket, query="No puedo descargar mi factura", confidence=0.55,
+        matched_articles=[{"article_id": "faq-002", "language": "es", "title": "¿Cómo descargo mis facturas?", "score": 0.55}],
+        decision_reason="Confidence 0.55 below 0.70",
+    )
+    ChatbotInteraction.objects.create(ticket=tech_ticket, query="Sistema caído", confidence=0.1, decision_reason="Outage: no article")
+    Feedback.objects.create(ticket=bill_ticket, customer=vip, satisfaction=4)
+    Feedback.objects.create(ticket=tech_ticket, customer=vip, satisfaction=2, comment="Slow to answer")
+    create_api_key(name="web-form")
+    SolarSchedule.objects.create(event="sunrise", latitude=40.4, longitude=-3.7)
+    CrontabSchedule.objects.create(minute="0", hour="9", day_of_week="1")
+    ClockedSchedule.objects.create(clocked_time=datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
+    return {"tech_ticket": tech_ticket, "bill_ticket": bill_ticket, "technical": technical, "billing": billing}
+
+
+def login(client, username: str) -> User:
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    return user
+
+
+def admin_pages():
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        yield model, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), f"admin:{opts.app_label}_{opts.model_name}_change"
+
+
+@pytest.mark.parametrize("username", ["admin", "ana.garcia", "javier.morales"])
+def test_every_changelist_and_change_page(client, desk, username):
+    """Each page answers 200 when the role may view the model and 403 otherwise; never an error."""
+    user = login(client, username)
+    checked = 0
+    for model, changelist_url, change_name in admin_pages():
+        may_view = user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+        response = client.get(changelist_url)
+        assert response.status_code == (200 if may_view else 403), (username, changelist_url, response.status_code)
+        visible = model_admin_queryset(model, user)
+        if may_view and visible is not None:
+            obj = visible.first()
+            assert obj is not None, f"no visible {model.__name__} row for {username}"
+            page = client.get(reverse(change_name, args=[obj.pk]))
+            assert page.status_code == 200, (username, model.__name__, page.status_code)
+        checked += 1
+    assert checked == len(admin.site._registry) >= 17
+
+
+def model_admin_queryset(model, user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return admin.site._registry[model].get_queryset(request)
+
+
+def test_roles_see_what_their_job_needs(client, desk):
+    login(client, "javier.morales")  # technical agent
+    assert client.get(reverse("admin:tickets_ticket_changelist")).status_code == 200
+    assert client.get(reverse("admin:chatbot_faqarticle_changelist")).status_code == 200
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert client.get(reverse("admin:integrations_apikey_changelist")).status_code == 403
+    faq = FAQArticle.objects.first()
+    response = client.post(reverse("admin:chatbot_faqarticle_change", args=[faq.pk]), {"title": "hijacked"})
+    assert response.status_code == 403  # agents read the knowledge base, supervisors edit it
+
+    login(client, "ana.garcia")  # lead, in Supervisors
+    assert client.get(reverse("admin:chatbot_faqarticle_add")).status_code == 200
+    assert client.get(reverse("admin:routing_routingrule_add")).status_code == 200
+    assert client.get(reverse("admin:agents_agent_add")).status_code == 200
+
+
+def test_agent_sees_only_own_department(client, desk):
+    login(client, "javier.morales")
+    listing = client.get(reverse("admin:tickets_ticket_changelist"))
+    assert desk["tech_ticket"].subject in listing.text
+    assert desk["bill_ticket"].subject not in listing.text
+    other = client.get(reverse("admin:tickets_ticket_change", args=[desk["bill_ticket"].pk]))
+    assert other.status_code == 302 and other.url == reverse("admin:index")
+    assert client.get(reverse("admin:chatbot_chatbotinteraction_change", args=[ChatbotInteraction.objects.get(ticket=desk["bill_ticket"]).pk])).status_code == 302
+
+    login(client, "ana.garcia")
+    listing = client.get(reverse("admin:tickets_ticket_changelist"))
+    assert desk["tech_ticket"].subject in listing.text and desk["bill_ticket"].subject in listing.text
+
+
+def test_ticket_page_explains_the_ticket(client, desk):
+    login(client, "ana.garcia")
+    page = client.get(reverse("admin:tickets_ticket_change", args=[desk["tech_ticket"].pk])).text
+    for expected in ("Valentina Ortega", "VIP", "content_urgency", "Rule &#x27;Technical outage&#x27; matched", "Received by web form"):
+        assert expected in page
+    bill_page = client.get(reverse("admin:tickets_ticket_change", args=[desk["bill_ticket"].pk])).text
+    assert "faq-002" in bill_page and "Confidence 0.55 below 0.70" in bill_page
+
+
+def test_queue_is_ordered_open_first_by_priority_then_age(client, desk):
+    customer = Customer.objects.get(email="cliente@example.com")
+    billing = desk["billing"].department
+    Ticket.objects.create(customer=customer, subject="Old low", status="open", priority="low", department=billing)
+    Ticket.objects.create(customer=customer, subject="Done critical", status="resolved", priority="critical", department=billing)
+    login(client, "ana.garcia")
+    response = client.get(reverse("admin:tickets_ticket_changelist"))
+    subjects = [t.subject for t in response.context["cl"].result_list]
+    assert subjects == ["URGENTE: Sistema caído", "Factura", "Old low", "Done critical"]
+
+
+@pytest.mark.parametrize("query", ["status=open", "priority__exact=critical", "escalated=yes", "q=factura", "source__exact=web"])
+def test_filters_and_search_render(client, desk, query):
+    login(client, "ana.garcia")
+    assert client.get(reverse("admin:tickets_ticket_changelist") + "?" + query).status_code == 200
+
+
+def run_action(client, action: str, *tickets):
+    return client.post(
+        reverse("admin:tickets_ticket_changelist"),
+        {"action": action, "_selected_action": [t.pk for t in tickets]},
+        follow=True,
+    )
+
+
+def test_assign_to_me_action(client, desk):
+    customer = Customer.objects.get(email="cliente@example.com")
+    technical = desk["technical"].department
+    ticket = Ticket.objects.create(customer=customer, subject="Error 500", status="open", department=technical)
+    user = login(client, "javier.morales")
+    response = run_action(client, "assign_to_me", ticket)
+    assert "1 ticket(s) assigned to you." in response.text
+    ticket.refresh_from_db()
+    assert ticket.assigned_agent == user.agent
+    event = ticket.events.get(kind="assigned")
+    assert event.actor_user == user
+
+
+def test_status_and_escalate_actions_go_through_services(client, desk):
+    ticket = desk["tech_ticket"]
+    login(client, "javier.morales")
+    run_action(client, "mark_in_progress", ticket)
+    response = run_action(client, "mark_in_progress", ticket)
+    assert "already &#x27;in_progress&#x27;" in response.text
+    run_action(client, "escalate", ticket)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.escalation_level) == ("in_progress", 1)
+    assert list(ticket.events.order_by("pk").values_list("kind", flat=True)) == ["created", "status_changed", "escalated"]
+
+
+def test_editing_a_ticket_records_history_and_rejects_bad_moves(client, desk):
+    ticket = desk["tech_ticket"]
+    login(client, "ana.garcia")
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    form = {
+        "subject": ticket.subject, "status": "pending", "priority": "urgent", "category": "technical", "tags": "outage\nvip",
+        "language": "es", "department": ticket.department_id, "assigned_agent": ticket.assigned_agent_id,
+        **{f"{prefix}-{key}": value for prefix in ("events", "chatbot_interactions", "feedback")
+           for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000}.items()},
+    }
+    form["events-INITIAL_FORMS"] = form["events-TOTAL_FORMS"] = ticket.events.count()
+    assert client.post(url, form).status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.tags) == ("pending", "urgent", ["outage", "vip"])
+    assert set(ticket.events.exclude(kind="created").values_list("field", flat=True)) == {"status", "priority", "category", "tags", "language"}
+
+    form.update({"status": "received", "events-INITIAL_FORMS": ticket.events.count(), "events-TOTAL_FORMS": ticket.events.count()})
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "cannot go from &#x27;pending&#x27; to &#x27;received&#x27;" in response.text
+    ticket.refresh_from_db()
+    assert ticket.status == "pending"
+
+
+def test_ticket_events_and_interactions_are_read_only(client, desk):
+    login(client, "admin")
+    event = TicketEvent.objects.first()
+    assert client.get(reverse("admin:tickets_ticketevent_add")).status_code == 403
+    client.post(reverse("admin:tickets_ticketevent_change", args=[event.pk]), {"reason": "rewritten"})
+    event.refresh_from_db()
+    assert event.reason == "Received by web form"
+    assert client.get(reverse("admin:tickets_ticket_add")).status_code == 403

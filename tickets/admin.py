@@ -1,0 +1,308 @@
+"""The ticket console: where agents and supervisors work.
+
+Every change goes through a service (history is written there); the admin only collects
+input and reports the outcome.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.decorators import action, display
+
+from agents.models import ACTIVE_TICKET_STATUSES, Agent
+from agents.roles import agent_department_id, is_supervisor
+from agents.services import assign_ticket
+from chatbot.admin import interaction_candidates
+from chatbot.models import ChatbotInteraction
+from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, table
+from support_site.api.exceptions import ApplicationError
+
+from .events import Actor
+from .models import Customer, Feedback, Status, Ticket, TicketEvent, priority_rank
+from .services.edit import update_ticket
+from .services.escalation import escalate_ticket
+from .services.status import change_ticket_status
+from .transitions import transition_error
+
+PRIORITY_COLOURS = {"critical": "danger", "urgent": "danger", "high": "warning", "medium": "info", "low": "success"}
+STATUS_COLOURS = {
+    "received": "info", "chatbot_handled": "success", "open": "warning", "in_progress": "info",
+    "pending": "info", "resolved": "success", "closed": "success",
+}
+OPEN_STATUSES = ("received", *ACTIVE_TICKET_STATUSES)
+
+
+class EscalatedFilter(admin.SimpleListFilter):
+    title = _("escalated")
+    parameter_name = "escalated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(escalation_level__gt=0)
+        if self.value() == "no":
+            return queryset.filter(escalation_level=0)
+        return queryset
+
+
+class TicketEventInline(ReadOnlyAdminMixin, TabularInline):
+    model = TicketEvent
+    fields = ["created_at", "kind", "actor_type", "actor_label", "field", "old_value", "new_value", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("History")
+
+
+class ChatbotInteractionInline(ReadOnlyAdminMixin, StackedInline):
+    model = ChatbotInteraction
+    fields = ["created_at", "query", "intent", "candidates", "confidence", "threshold", "resolved", "decision_reason", "answer", "model_used"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("Bot attempts")
+
+    @display(description=_("candidates"))
+    def candidates(self, obj: ChatbotInteraction) -> str:
+        return interaction_candidates(obj)
+
+
+class FeedbackInline(ReadOnlyAdminMixin, StackedInline):
+    model = Feedback
+    fields = ["satisfaction", "nps", "comment", "created_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+class TicketAdminForm(forms.ModelForm):
+    tags = LinesField(label=_("tags"))
+
+    class Meta:
+        model = Ticket
+        fields = ["subject", "status", "priority", "category", "tags", "language", "department", "assigned_agent"]
+
+    def clean_status(self):
+        new = self.cleaned_data["status"]
+        if self.instance.pk and new != self.instance.status:
+            error = transition_error(self.instance.status, new)
+            if error:
+                raise forms.ValidationError(error)
+        return new
+
+    def clean_assigned_agent(self):
+        agent: Agent | None = self.cleaned_data.get("assigned_agent")
+        if agent is None or agent.pk == self.instance.assigned_agent_id:
+            return agent
+        if not agent.is_available:
+            raise forms.ValidationError(_("%(agent)s is not available.") % {"agent": agent.name})
+        load = agent.assigned_tickets.filter(status__in=ACTIVE_TICKET_STATUSES).exclude(pk=self.instance.pk).count()
+        if load >= agent.max_concurrent_tickets:
+            raise forms.ValidationError(
+                _("%(agent)s already has %(load)d active tickets (limit %(limit)d).")
+                % {"agent": agent.name, "load": load, "limit": agent.max_concurrent_tickets}
+            )
+        return agent
+
+
+@admin.register(Ticket)
+class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
+    form = TicketAdminForm
+    list_display = [
+        "title", "customer_display", "status_label", "priority_label", "score", "department", "assigned_agent",
+        "source", "category", "created_at",
+    ]
+    list_filter = ["status", "priority", "department", "assigned_agent", "source", "category", EscalatedFilter, "language"]
+    search_fields = ["subject", "description", "customer__email", "customer__name"]
+    list_select_related = ["customer", "department", "assigned_agent"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    inlines = [TicketEventInline, ChatbotInteractionInline, FeedbackInline]
+    readonly_fields = [
+        "ticket_id", "customer_card", "source", "description", "priority_score", "priority_breakdown", "routing_rule",
+        "routing_reason", "escalation_level", "created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["ticket_id", "subject", "description", "status", "category", "tags", "language", "source"]}),
+        (_("Customer"), {"fields": ["customer_card"]}),
+        (_("Priority"), {"fields": ["priority", "priority_score", "priority_breakdown", "escalation_level"]}),
+        (_("Routing"), {"fields": ["department", "assigned_agent", "routing_rule", "routing_reason"]}),
+        (_("Times"), {"fields": ["created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at"]}),
+    ]
+    actions = ["assign_to_me", "mark_in_progress", "mark_pending", "mark_resolved", "mark_closed", "escalate"]
+
+    # --- list ---------------------------------------------------------------------------
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_priority_rank()  # for sorting by the priority column
+
+    def get_ordering(self, request):
+        # Open work first, most urgent first, oldest first.
+        open_first = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return [open_first.asc(), priority_rank().desc(), "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tickets arrive through intake, never typed into the admin
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_agent":
+            queryset = Agent.objects.select_related("department").filter(is_available=True)
+            if not is_supervisor(request.user):
+                queryset = queryset.filter(department_id=agent_department_id(request.user))
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not is_supervisor(request.user):
+            fields.append("department")  # agents hand over through assignment, not by moving queues
+        return fields
+
+    @display(description=_("ticket"), ordering="subject")
+    def title(self, obj: Ticket) -> str:
+        text = obj.subject or obj.description[:70]
+        return format_html("<strong>{}</strong> <span style='opacity:.6'>#{}</span>", text, obj.short_id)
+
+    @display(description=_("customer"), ordering="customer__email")
+    def customer_display(self, obj: Ticket) -> str:
+        customer = obj.customer
+        if customer.tier == "standard":
+            return customer.email
+        return format_html("{} <strong>({})</strong>", customer.email, customer.get_tier_display())
+
+    @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
+    def status_label(self, obj: Ticket) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("priority"), ordering="priority_rank", label=PRIORITY_COLOURS)
+    def priority_label(self, obj: Ticket) -> tuple[str, str]:
+        return obj.priority, obj.get_priority_display()
+
+    @display(description=_("score"), ordering="priority_score")
+    def score(self, obj: Ticket) -> str:
+        return f"{obj.priority_score:.0f}"
+
+    # --- change page ----------------------------------------------------------------------
+    @display(description=_("customer"))
+    def customer_card(self, obj: Ticket) -> str:
+        customer = obj.customer
+        open_count = customer.tickets.filter(status__in=OPEN_STATUSES).count()
+        return format_html(
+            "<strong>{}</strong> &lt;{}&gt;<br>{}: {} · {}: {} · {}: {}",
+            customer.name or "—", customer.email, _("tier"), customer.get_tier_display(),
+            _("language"), customer.get_language_display() or "—", _("open tickets"), open_count,
+        )
+
+    @display(description=_("factors"))
+    def priority_breakdown(self, obj: Ticket) -> str:
+        rows = [[f.get("factor", ""), f.get("points", ""), f.get("reason", "")] for f in obj.priority_factors or []]
+        return table([_("factor"), _("points"), _("why")], rows)
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        if not changes:
+            return
+        try:
+            update_ticket(ticket_id=obj.ticket_id, actor=Actor.for_user(request.user), changes=changes)
+        except ApplicationError as exc:  # a race the form's checks could not see
+            self.message_user(request, exc.message, messages.ERROR)
+        obj.refresh_from_db()
+
+    # --- actions ------------------------------------------------------------------------
+    def _run(self, request, queryset, operation, done_message: str) -> None:
+        done, failures = 0, []
+        for ticket in queryset:
+            try:
+                operation(ticket)
+                done += 1
+            except ApplicationError as exc:
+                failures.append(f"#{ticket.short_id}: {exc.message}")
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        for failure in failures:
+            self.message_user(request, failure, messages.ERROR)
+
+    @action(description=_("Assign to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset) -> None:
+        agent = getattr(request.user, "agent", None)
+        if agent is None:
+            self.message_user(request, _("Only agents can take tickets; your user has no agent profile."), messages.ERROR)
+            return
+        actor = Actor.for_user(request.user)
+        self._run(
+            request, queryset,
+            lambda t: assign_ticket(ticket_id=t.ticket_id, agent_id=agent.pk, actor=actor, reason=str(_("Taken by the agent."))),
+            _("%(count)d ticket(s) assigned to you."),
+        )
+
+    def _status_action(self, request, queryset, status: str) -> None:
+        actor = Actor.for_user(request.user)
+        self._run(
+            request, queryset,
+            lambda t: change_ticket_status(ticket_id=t.ticket_id, new_status=status, actor=actor),
+            _("%(count)d ticket(s) updated."),
+        )
+
+    @action(description=_("Mark as in progress"), permissions=["change"])
+    def mark_in_progress(self, request, queryset) -> None:
+        self._status_action(request, queryset, Status.IN_PROGRESS)
+
+    @action(description=_("Mark as waiting on customer"), permissions=["change"])
+    def mark_pending(self, request, queryset) -> None:
+        self._status_action(request, queryset, Status.PENDING)
+
+    @action(description=_("Mark as resolved"), permissions=["change"])
+    def mark_resolved(self, request, queryset) -> None:
+        self._status_action(request, queryset, Status.RESOLVED)
+
+    @action(description=_("Close"), permissions=["change"])
+    def mark_closed(self, request, queryset) -> None:
+        self._status_action(request, queryset, Status.CLOSED)
+
+    @action(description=_("Escalate (raise priority one level)"), permissions=["change"])
+    def escalate(self, request, queryset) -> None:
+        actor = Actor.for_user(request.user)
+        reason = str(_("Escalated by %(user)s from the console.") % {"user": actor.label})
+        self._run(request, queryset, lambda t: escalate_ticket(ticket_id=t.ticket_id, actor=actor, reason=reason), _("%(count)d ticket(s) escalated."))
+
+
+@admin.register(Customer)
+class CustomerAdmin(ModelAdmin):
+    list_display = ["email", "name", "tier", "language", "ticket_count", "created_at"]
+    list_filter = ["tier", "language"]
+    search_fields = ["email", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(ticket_total=Count("tickets"))
+
+    @display(description=_("tickets"), ordering="ticket_total")
+    def ticket_count(self, obj: Customer) -> int:
+        return obj.ticket_total
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAdmin):
+    department_path = "ticket__department"
+    list_display = ["created_at", "ticket", "kind", "actor_type", "actor_label", "field", "old_value", "new_value"]
+    list_filter = ["kind", "actor_type"]
+    search_fields = ["reason", "ticket__subject"]
+    list_select_related = ["ticket"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAdmin):
+    department_path = "ticket__department"
+    list_display = ["ticket", "customer", "satisfaction", "nps", "created_at"]
+    list_filter = ["satisfaction"]
+    search_fields = ["comment", "customer__email"]
+    list_select_related = ["ticket", "customer"]

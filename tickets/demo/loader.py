@@ -1,0 +1,152 @@
+"""Loads the demo desk: departments, agents, customers, FAQ articles, routing rules, an admin.
+
+Create-if-missing throughout: running it again changes nothing, and edits a supervisor made
+to demo records are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from agents.models import Agent, Department
+from agents.roles import AGENTS_GROUP, SUPERVISORS_GROUP
+from chatbot.models import FAQArticle
+from routing.engine.conditions import validate_conditions
+from routing.models import RoutingRule
+from support_site.schedules import ensure_periodic_tasks
+from tickets.models import Customer
+
+DATA_DIR = Path(__file__).resolve().parent
+ADMIN_USERNAME = "admin"
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    existing: dict[str, int] = field(default_factory=dict)
+    admin_password: str | None = None  # set only when this run created or reset the admin
+    admin_password_file: Path | None = None
+
+    def count(self, kind: str, was_created: bool) -> None:
+        bucket = self.created if was_created else self.existing
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def _load(name: str):
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: bool = False) -> SeedReport:
+    report = SeedReport()
+    desk = _load("desk.json")
+
+    departments = {}
+    for item in desk["departments"]:
+        department, created = Department.objects.get_or_create(
+            code=item["code"], defaults={"name": item["name"], "description": item["description"]}
+        )
+        departments[item["code"]] = department
+        report.count("departments", created)
+
+    agents_group = Group.objects.get(name=AGENTS_GROUP)
+    supervisors_group = Group.objects.get(name=SUPERVISORS_GROUP)
+    for item in desk["agents"]:
+        user, user_created = User.objects.get_or_create(
+            username=item["username"],
+            defaults={"email": item["email"], "first_name": item["name"].split()[0], "last_name": " ".join(item["name"].split()[1:]), "is_staff": True},
+        )
+        if user_created:
+            user.set_unusable_password()  # supervisors set real passwords; nothing fixed ships
+            user.save(update_fields=["password"])
+            user.groups.add(agents_group)
+            if item.get("supervisor"):
+                user.groups.add(supervisors_group)
+        _, created = Agent.objects.get_or_create(
+            user=user,
+            defaults={
+                "name": item["name"], "email": item["email"], "department": departments[item["department"]],
+                "seniority": item["seniority"], "specialties": item["specialties"],
+                "max_concurrent_tickets": item["max_concurrent_tickets"],
+            },
+        )
+        report.count("agents", created)
+
+    for item in desk["customers"]:
+        _, created = Customer.objects.get_or_create(
+            email=item["email"],
+            defaults={"name": item["name"], "tier": item["tier"], "language": item["language"], "external_ids": item["external_ids"]},
+        )
+        report.count("customers", created)
+
+    for article in _load("faqs.json"):
+        for language in ("es", "en"):
+            text = article[language]
+            _, created = FAQArticle.objects.get_or_create(
+                article_id=article["article_id"],
+                language=language,
+                defaults={
+                    "title": text["title"], "summary": text["summary"], "content": text["content"],
+                    "category": article["category"], "tags": article["tags"], "keywords": text["keywords"],
+                    "example_questions": text["example_questions"], "published": True,
+                },
+            )
+            report.count("faq articles", created)
+
+    for item in desk["routing_rules"]:
+        validate_conditions(item["conditions"])
+        _, created = RoutingRule.objects.get_or_create(
+            name=item["name"],
+            defaults={
+                "description": item["description"], "order": item["order"], "conditions": item["conditions"],
+                "target_department": departments[item["department"]], "target_specialties": item["specialties"],
+                "auto_assign": item["auto_assign"],
+            },
+        )
+        report.count("routing rules", created)
+
+    for name in ensure_periodic_tasks():
+        report.count("schedules", True)
+
+    _ensure_admin(report, admin_password=admin_password, reset=reset_admin_password)
+    return report
+
+
+def _ensure_admin(report: SeedReport, *, admin_password: str | None, reset: bool) -> None:
+    """A superuser with a generated password (or SUPPORT_ADMIN_PASSWORD), kept in a 0600 file
+    under var/ so ``make run`` can print it again; never a fixed password."""
+    password_file = Path(settings.SUPPORT_VAR_DIR) / "admin-password"
+    report.admin_password_file = password_file
+    user = User.objects.filter(username=ADMIN_USERNAME).first()
+    if user is None:
+        user = User(username=ADMIN_USERNAME, email="admin@example.com", is_staff=True, is_superuser=True)
+        reset = True
+    if not reset and admin_password is None:
+        report.count("admin", False)
+        return
+    password = admin_password or secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save()
+    if admin_password is None:
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.touch(mode=0o600)
+        password_file.write_text(password)
+    report.admin_password = password
+    report.count("admin", True)
+
+
+def saved_admin_password() -> str | None:
+    """The generated password from var/, if it still opens the admin account."""
+    password_file = Path(settings.SUPPORT_VAR_DIR) / "admin-password"
+    user = User.objects.filter(username=ADMIN_USERNAME).first()
+    if user is None or not password_file.exists():
+        return None
+    password = password_file.read_text().strip()
+    return password if user.check_password(password) else None

@@ -1,0 +1,123 @@
+"""Operational checks behind ``manage.py support_health_check``.
+
+Each check returns a CheckResult; none raises. A check that fails says what to do about it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+from kombu import Connection
+from kombu.utils.url import maybe_sanitize_url
+
+HEARTBEAT_TASK = "support.heartbeat"
+HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    warning: bool = False  # shown, but does not fail the run
+
+
+def check_database() -> CheckResult:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return CheckResult("database", False, f"cannot query {connection.vendor}: {exc}. Check DATABASE_URL and that the server runs.")
+    if pending:
+        return CheckResult("database", False, f"{len(pending)} migration(s) not applied. Run 'manage.py migrate'.")
+    return CheckResult("database", True, f"{connection.vendor} reachable, migrations applied")
+
+
+def check_broker(app, broker_url: str | None = None) -> CheckResult:
+    url = broker_url or app.conf.broker_url
+    options = dict(app.conf.broker_transport_options or {})
+    shown = maybe_sanitize_url(url)
+    if url.startswith("filesystem://"):
+        folder = options.get("data_folder_in", "")
+        if not folder or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            return CheckResult("broker", False, f"filesystem broker folder {folder!r} is missing or not writable. Check SUPPORT_VAR_DIR.")
+    try:
+        with Connection(url, transport_options=options, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:  # kombu raises transport-specific errors
+        return CheckResult("broker", False, f"cannot connect to {shown}: {str(exc).rstrip('.')}. Start the broker (Redis) or fix REDIS_URL.")
+    return CheckResult("broker", True, f"{shown} reachable")
+
+
+def check_worker(app, broker_url: str | None = None, timeout: float = 3.0) -> CheckResult:
+    try:
+        if broker_url:
+            with app.connection_for_write(broker_url) as conn:
+                replies = app.control.ping(timeout=timeout, connection=conn)
+        else:
+            replies = app.control.ping(timeout=timeout)
+    except Exception as exc:
+        return CheckResult("worker", False, f"could not ask workers: {exc}.")
+    if not replies:
+        return CheckResult("worker", False, f"no Celery worker answered within {timeout:g}s. Start one: celery -A support_site worker.")
+    names = sorted(name for reply in replies for name in reply)
+    return CheckResult("worker", True, f"{len(names)} answering ({', '.join(names)})")
+
+
+def check_beat() -> list[CheckResult]:
+    from django_celery_beat.models import PeriodicTask
+
+    enabled = PeriodicTask.objects.filter(enabled=True)
+    count = enabled.count()
+    if not count:
+        return [CheckResult("beat schedules", False, "no enabled periodic task. Run 'manage.py migrate' (it creates them).")]
+    results = [CheckResult("beat schedules", True, f"{count} enabled")]
+    heartbeat = enabled.filter(task=HEARTBEAT_TASK).first()
+    if heartbeat is None:
+        results.append(CheckResult("beat running", True, "heartbeat schedule disabled; cannot tell", warning=True))
+    elif heartbeat.last_run_at is None or timezone.now() - heartbeat.last_run_at > HEARTBEAT_STALE_AFTER:
+        seen = heartbeat.last_run_at.isoformat() if heartbeat.last_run_at else "never"
+        results.append(
+            CheckResult("beat running", False, f"heartbeat last sent {seen}. Start beat: celery -A support_site beat.", warning=True)
+        )
+    else:
+        results.append(CheckResult("beat running", True, f"heartbeat sent at {heartbeat.last_run_at.isoformat()}"))
+    return results
+
+
+def check_knowledge_base() -> CheckResult:
+    from chatbot.models import FAQArticle
+
+    count = FAQArticle.objects.filter(published=True).count()
+    if not count:
+        return CheckResult("faq articles", False, "no published FAQ article: the bot cannot answer. Add some or run 'manage.py seed_demo'.")
+    return CheckResult("faq articles", True, f"{count} published")
+
+
+def check_agents() -> CheckResult:
+    from agents.models import Agent
+
+    count = Agent.objects.available().count()
+    if not count:
+        return CheckResult("agents", False, "no available agent: escalated tickets will wait in queues. Mark agents available.")
+    return CheckResult("agents", True, f"{count} available")
+
+
+def run_checks(app, *, broker_url: str | None = None, worker_timeout: float = 3.0, skip_worker: bool = False) -> list[CheckResult]:
+    results = [check_database()]
+    database_ok = results[0].ok
+    broker = check_broker(app, broker_url)
+    results.append(broker)
+    if not skip_worker:
+        results.append(check_worker(app, broker_url, worker_timeout) if broker.ok else CheckResult("worker", False, "skipped: broker unreachable."))
+    if database_ok:
+        results += check_beat()
+        results += [check_knowledge_base(), check_agents()]
+    return results

@@ -1,0 +1,248 @@
+"""Customers, tickets, their history and the feedback customers leave."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
+class CustomerTier(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    VIP = "vip", _("VIP")
+
+
+class Customer(models.Model):
+    email = models.EmailField(_("e-mail"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    tier = models.CharField(_("tier"), max_length=12, choices=CustomerTier.choices, default=CustomerTier.STANDARD, db_index=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
+    external_ids = models.JSONField(
+        _("external ids"), default=dict, blank=True, help_text=_("Ids in other systems, e.g. {\"hubspot\": \"1234\"}.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [models.CheckConstraint(condition=~Q(email=""), name="customer_email_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class Source(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web form")
+    CHAT = "chat", _("Chat")
+    API = "api", _("API")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    PHONE = "phone", _("Phone")
+    SOCIAL = "social", _("Social media")
+
+
+class Category(models.TextChoices):
+    TECHNICAL = "technical", _("Technical")
+    BILLING = "billing", _("Billing")
+    ACCOUNT = "account", _("Account")
+    SECURITY = "security", _("Security")
+    SALES = "sales", _("Sales")
+    GENERAL = "general", _("General")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CHATBOT_HANDLED = "chatbot_handled", _("Answered by the bot")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING = "pending", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+    CRITICAL = "critical", _("Critical")
+
+
+#: Lowest to highest; escalation moves one step up this list.
+PRIORITY_ORDER: tuple[str, ...] = tuple(Priority.values)
+
+
+def priority_rank() -> models.Case:
+    """critical = 4 … low = 0, for "most urgent first" ordering."""
+    whens = [models.When(priority=level, then=models.Value(rank)) for rank, level in enumerate(PRIORITY_ORDER)]
+    return models.Case(*whens, default=models.Value(0), output_field=models.IntegerField())
+
+
+class TicketQuerySet(models.QuerySet):
+    def with_priority_rank(self) -> TicketQuerySet:
+        return self.annotate(priority_rank=priority_rank())
+
+    def open_work(self) -> TicketQuerySet:
+        return self.filter(status__in=(Status.RECEIVED, Status.OPEN, Status.IN_PROGRESS, Status.PENDING))
+
+
+class Ticket(models.Model):
+    ticket_id = models.UUIDField(_("ticket id"), default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    priority_score = models.DecimalField(_("priority score"), max_digits=5, decimal_places=2, default=0)
+    priority_factors = models.JSONField(_("priority factors"), default=list, blank=True, help_text=_("The factors behind the score, with their points."))
+
+    department = models.ForeignKey(
+        "agents.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("department")
+    )
+    assigned_agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets", verbose_name=_("assigned agent")
+    )
+    routing_rule = models.ForeignKey(
+        "routing.RoutingRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("routing rule")
+    )
+    routing_reason = models.TextField(_("routing reason"), blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), auto_now_add=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # The queue: open work by status and priority, oldest first.
+            models.Index(fields=["status", "priority", "created_at"], name="ticket_queue"),
+            # A department's queue and an agent's active load (capacity checks).
+            models.Index(fields=["department", "status"], name="ticket_department_status"),
+            models.Index(fields=["assigned_agent", "status"], name="ticket_agent_status"),
+            # Stale-ticket sweeps and the customer's recent history (frequent-customer factor).
+            models.Index(fields=["status", "last_activity_at"], name="ticket_status_activity"),
+            models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
+            # Period reports.
+            models.Index(fields=["created_at"], name="ticket_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority_score__gte=0) & Q(priority_score__lte=100), name="ticket_priority_score_range"
+            ),
+            models.CheckConstraint(condition=~(Q(subject="") & Q(description="")), name="ticket_has_subject_or_description"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="ticket_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        title = self.subject or self.description[:60]
+        return f"#{self.short_id} {title}"
+
+    @property
+    def short_id(self) -> str:
+        return str(self.ticket_id)[:8]
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalation_level > 0
+
+
+class ActorType(models.TextChoices):
+    SYSTEM = "system", _("System")
+    CHATBOT = "chatbot", _("Chatbot")
+    AGENT = "agent", _("Agent")
+    RULE = "rule", _("Rule")
+    CUSTOMER = "customer", _("Customer")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    ROUTED = "routed", _("Routed")
+    ASSIGNED = "assigned", _("Assigned")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    ESCALATED = "escalated", _("Escalated")
+    FIELD_CHANGED = "field_changed", _("Field changed")
+    CHATBOT = "chatbot", _("Chatbot attempt")
+    FEEDBACK = "feedback", _("Feedback received")
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's history: who or what changed which field, from what to what, and why.
+
+    Written only by ``tickets.events.record_ticket_event``, inside the service's transaction.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    actor_type = models.CharField(_("actor type"), max_length=10, choices=ActorType.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True, help_text=_("Rule name, bot model or user name at the time."))
+    field = models.CharField(_("field"), max_length=50, blank=True)
+    old_value = models.TextField(_("from"), blank=True)
+    new_value = models.TextField(_("to"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket history")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_created")]
+
+    def __str__(self) -> str:
+        if self.field:
+            return f"{self.get_kind_display()}: {self.field} {self.old_value or '∅'} → {self.new_value or '∅'}"
+        return self.get_kind_display()
+
+
+class Feedback(models.Model):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("ticket"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("customer"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"))
+    nps = models.PositiveSmallIntegerField(_("NPS (0–10)"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        indexes = [models.Index(fields=["created_at"], name="feedback_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(satisfaction__gte=1) & Q(satisfaction__lte=5), name="feedback_satisfaction_1_5"),
+            models.CheckConstraint(condition=Q(nps__isnull=True) | Q(nps__lte=10), name="feedback_nps_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.satisfaction}/5 — {self.ticket}"

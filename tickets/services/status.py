@@ -1,0 +1,44 @@
+"""Moving a ticket between statuses."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from support_site.api.exceptions import InvalidTransition
+from tickets.events import Actor, record_ticket_event
+from tickets.models import EventKind, Status, Ticket
+from tickets.transitions import transition_error
+
+from .locks import ticket_for_update
+from .notify import broadcast_ticket_change
+
+
+def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str = "") -> None:
+    """Change the status of a ticket already locked by the caller and record it.
+
+    Stamps resolved/closed times; reopening clears them."""
+    error = transition_error(ticket.status, new_status)
+    if error:
+        raise InvalidTransition(error, field="status")
+    now = timezone.now()
+    old = ticket.status
+    ticket.status = new_status
+    ticket.last_activity_at = now
+    if new_status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif new_status == Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif new_status == Status.OPEN and old in (Status.RESOLVED, Status.CHATBOT_HANDLED):
+        ticket.resolved_at = None
+    ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "updated_at"])
+    record_ticket_event(ticket=ticket, kind=EventKind.STATUS_CHANGED, actor=actor, field="status", old=old, new=new_status, reason=reason)
+
+
+def change_ticket_status(*, ticket_id, new_status: str, actor: Actor, reason: str = "") -> Ticket:
+    with transaction.atomic():
+        ticket = ticket_for_update(ticket_id)
+        apply_status(ticket, new_status=new_status, actor=actor, reason=reason)
+        broadcast_ticket_change(ticket)
+    return ticket
