@@ -11,3 +11,11 @@ def heartbeat() -> str:
     """Scheduled every minute by beat. Its ``PeriodicTask.last_run_at`` shows beat is alive;
     the health check reads it."""
     return timezone.now().isoformat()
+
+
+@shared_task(name="support.ping")
+def ping(token: str) -> dict:
+    """Round trip through broker, worker and result backend; used by tests and operators."""
+    import socket
+
+    return {"token": token, "worker": socket.gethostname(), "at": timezone.now().isoformat()}
