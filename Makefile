@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install migrate demo check-deploy clean
+.PHONY: run test install migrate demo check-deploy clean messages
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,10 @@ check-deploy: install
 
 clean:
 	rm -rf var/test .pytest_cache
+
+# Maintainers: refresh the Spanish catalogue after changing user-facing strings
+# (needs gettext); fails listing any string still without a translation.
+messages: install
+	$(BIN)/python manage.py makemessages -l es --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --no-obsolete
+	$(BIN)/python tools/fill_po.py locale/es/LC_MESSAGES/django.po locale/es/translations.py
+	$(BIN)/python manage.py compilemessages -l es --ignore ".venv/*"

@@ -44,6 +44,7 @@ def test_staff_receive_a_status_change(make_ticket, supervisor_user):
 def test_anonymous_is_refused():
     async def scenario():
         communicator, handshake = await open_socket(AnonymousUser())
+        await communicator.send_input({"type": "websocket.disconnect", "code": handshake.get("code", 1000)})  # as the server does
         await communicator.wait(timeout=5)
         return handshake
 
