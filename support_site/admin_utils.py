@@ -6,6 +6,7 @@ import json
 
 from django import forms
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agents.roles import agent_department_id, is_supervisor
@@ -47,6 +48,8 @@ class LinesField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 4})
 
     def __init__(self, *args, **kwargs):
+        if kwargs.get("label"):
+            kwargs["label"] = capfirst(kwargs["label"])  # as the admin does for model fields
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", _("One per line."))
         super().__init__(*args, **kwargs)
@@ -89,3 +92,24 @@ def table(headers: list[str], rows: list[list]) -> str:
         ((format_html_join("", "<td style='padding:2px 12px 2px 0'>{}</td>", ((cell,) for cell in row)),) for row in rows),
     )
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def can_view(app_label: str, model_name: str):
+    """A sidebar ``permission`` callable: show the link only to users who may open the page."""
+
+    def check(request) -> bool:
+        return request.user.has_perm(f"{app_label}.view_{model_name}")
+
+    return check
+
+
+# Sidebar permission callables (settings name them by dotted path).
+sidebar_tickets_ticket = can_view("tickets", "ticket")
+sidebar_tickets_customer = can_view("tickets", "customer")
+sidebar_tickets_feedback = can_view("tickets", "feedback")
+sidebar_chatbot_faqarticle = can_view("chatbot", "faqarticle")
+sidebar_chatbot_chatbotinteraction = can_view("chatbot", "chatbotinteraction")
+sidebar_routing_routingrule = can_view("routing", "routingrule")
+sidebar_agents_agent = can_view("agents", "agent")
+sidebar_agents_department = can_view("agents", "department")
+sidebar_integrations_apikey = can_view("integrations", "apikey")

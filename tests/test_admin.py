@@ -91,7 +91,10 @@ def model_admin_queryset(model, user):
 
 def test_roles_see_what_their_job_needs(client, desk):
     login(client, "javier.morales")  # technical agent
-    assert client.get(reverse("admin:tickets_ticket_changelist")).status_code == 200
+    page = client.get(reverse("admin:tickets_ticket_changelist"))
+    assert page.status_code == 200
+    assert reverse("admin:integrations_apikey_changelist") not in page.text  # no sidebar link to a 403
+    assert reverse("admin:chatbot_faqarticle_changelist") in page.text
     assert client.get(reverse("admin:chatbot_faqarticle_changelist")).status_code == 200
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
     assert client.get(reverse("admin:integrations_apikey_changelist")).status_code == 403
@@ -100,6 +103,7 @@ def test_roles_see_what_their_job_needs(client, desk):
     assert response.status_code == 403  # agents read the knowledge base, supervisors edit it
 
     login(client, "ana.garcia")  # lead, in Supervisors
+    assert reverse("admin:integrations_apikey_changelist") in client.get(reverse("admin:tickets_ticket_changelist")).text
     assert client.get(reverse("admin:chatbot_faqarticle_add")).status_code == 200
     assert client.get(reverse("admin:routing_routingrule_add")).status_code == 200
     assert client.get(reverse("admin:agents_agent_add")).status_code == 200

@@ -18,25 +18,25 @@ UNFOLD = {
             {
                 "title": _("Work"),
                 "items": [
-                    {"title": _("Tickets"), "icon": "confirmation_number", "link": reverse_lazy("admin:tickets_ticket_changelist")},
-                    {"title": _("Customers"), "icon": "group", "link": reverse_lazy("admin:tickets_customer_changelist")},
-                    {"title": _("Feedback"), "icon": "reviews", "link": reverse_lazy("admin:tickets_feedback_changelist")},
+                    {"title": _("Tickets"), "icon": "confirmation_number", "link": reverse_lazy("admin:tickets_ticket_changelist"), "permission": "support_site.admin_utils.sidebar_tickets_ticket"},
+                    {"title": _("Customers"), "icon": "group", "link": reverse_lazy("admin:tickets_customer_changelist"), "permission": "support_site.admin_utils.sidebar_tickets_customer"},
+                    {"title": _("Feedback"), "icon": "reviews", "link": reverse_lazy("admin:tickets_feedback_changelist"), "permission": "support_site.admin_utils.sidebar_tickets_feedback"},
                 ],
             },
             {
                 "title": _("Knowledge and routing"),
                 "items": [
-                    {"title": _("FAQ articles"), "icon": "menu_book", "link": reverse_lazy("admin:chatbot_faqarticle_changelist")},
-                    {"title": _("Bot interactions"), "icon": "smart_toy", "link": reverse_lazy("admin:chatbot_chatbotinteraction_changelist")},
-                    {"title": _("Routing rules"), "icon": "alt_route", "link": reverse_lazy("admin:routing_routingrule_changelist")},
+                    {"title": _("FAQ articles"), "icon": "menu_book", "link": reverse_lazy("admin:chatbot_faqarticle_changelist"), "permission": "support_site.admin_utils.sidebar_chatbot_faqarticle"},
+                    {"title": _("Bot interactions"), "icon": "smart_toy", "link": reverse_lazy("admin:chatbot_chatbotinteraction_changelist"), "permission": "support_site.admin_utils.sidebar_chatbot_chatbotinteraction"},
+                    {"title": _("Routing rules"), "icon": "alt_route", "link": reverse_lazy("admin:routing_routingrule_changelist"), "permission": "support_site.admin_utils.sidebar_routing_routingrule"},
                 ],
             },
             {
                 "title": _("Team"),
                 "items": [
-                    {"title": _("Agents"), "icon": "badge", "link": reverse_lazy("admin:agents_agent_changelist")},
-                    {"title": _("Departments"), "icon": "apartment", "link": reverse_lazy("admin:agents_department_changelist")},
-                    {"title": _("API keys"), "icon": "key", "link": reverse_lazy("admin:integrations_apikey_changelist")},
+                    {"title": _("Agents"), "icon": "badge", "link": reverse_lazy("admin:agents_agent_changelist"), "permission": "support_site.admin_utils.sidebar_agents_agent"},
+                    {"title": _("Departments"), "icon": "apartment", "link": reverse_lazy("admin:agents_department_changelist"), "permission": "support_site.admin_utils.sidebar_agents_department"},
+                    {"title": _("API keys"), "icon": "key", "link": reverse_lazy("admin:integrations_apikey_changelist"), "permission": "support_site.admin_utils.sidebar_integrations_apikey"},
                 ],
             },
         ],

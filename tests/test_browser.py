@@ -1,0 +1,98 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright), with screenshots.
+
+Screenshots land in ``$SUPPORT_VAR_DIR/screenshots`` for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from agents.models import Agent
+from tickets.demo.loader import load_demo_desk
+from tickets.models import Customer, Ticket
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium); .ci/run installs it"),
+]
+
+
+@pytest.fixture
+def browser_page():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-GB")
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def shots() -> Path:
+    folder = Path(settings.SUPPORT_VAR_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
+    load_demo_desk(admin_password="x")
+    agent = Agent.objects.get(user__username="javier.morales")
+    agent.user.set_password("agent-pass-123")
+    agent.user.save()
+    vip = Customer.objects.get(email="vip@example.com")
+    standard = Customer.objects.get(email="cliente@example.com")
+    technical = agent.department
+    urgent = Ticket.objects.create(
+        customer=vip, subject="URGENTE: Sistema caído", description="El sistema no funciona, necesito ayuda inmediata",
+        status="open", priority="critical", priority_score=92, department=technical, source="phone",
+        priority_factors=[{"factor": "content_urgency", "points": 40, "reason": "critical words: caído, urgente"},
+                          {"factor": "customer_tier", "points": 15, "reason": "VIP customer"}],
+    )
+    Ticket.objects.create(customer=standard, subject="Error al exportar informe", description="Sale un error 500", status="open",
+                          priority="high", priority_score=58, department=technical)
+    Ticket.objects.create(customer=standard, subject="Pregunta sobre la API", description="¿Hay límite de peticiones?", status="open",
+                          priority="low", priority_score=20, department=technical)
+    Ticket.objects.create(customer=standard, subject="Factura duplicada", description="Me cobraron dos veces", status="open",
+                          priority="medium", priority_score=45, department=Agent.objects.get(user__username="laura.sanchez").department)
+
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "javier.morales")
+    page.fill("input[name=password]", "agent-pass-123")
+    page.click("button[type=submit], input[type=submit]")
+    page.goto(f"{live_server.url}/admin/tickets/ticket/")
+    page.screenshot(path=shots() / "01-agent-queue.png", full_page=True)
+
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 3  # the billing ticket belongs to another department
+    assert "URGENTE: Sistema caído" in rows.nth(0).inner_text()  # most urgent first
+    assert "Pregunta sobre la API" in rows.nth(2).inner_text()
+    assert "Factura duplicada" not in page.content()
+
+    page.click("text=URGENTE: Sistema caído")
+    page.wait_for_load_state()
+    assert "VIP customer" in page.content() and "Valentina Ortega" in page.content()
+    page.screenshot(path=shots() / "02-ticket-page.png", full_page=True)
+
+    page.goto(f"{live_server.url}/admin/tickets/ticket/")
+    page.locator("#result_list tbody tr").nth(0).locator("input.action-select").check()
+    page.select_option("select[name=action]", "assign_to_me")
+    page.click("button[name=index], button[type=submit][title], .actions button[type=submit]")
+    page.wait_for_load_state()
+    page.screenshot(path=shots() / "03-assigned.png", full_page=True)
+    assert "1 ticket(s) assigned to you." in page.content()
+    urgent.refresh_from_db()
+    assert urgent.assigned_agent == agent
+    assert urgent.events.filter(kind="assigned", actor_user=User.objects.get(username="javier.morales")).exists()
