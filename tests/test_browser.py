@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connections
 
 from agents.models import Agent
 from tickets.demo.loader import load_demo_desk
@@ -37,6 +38,9 @@ def browser_page():
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-GB")
         yield page
         browser.close()
+        # Inside Playwright's context Django hands out separate connections; close them here,
+        # or PostgreSQL refuses to drop the test database at the end of the session.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 

@@ -19,3 +19,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
 ensure_dir(STATIC_ROOT)  # whitenoise warns about a missing folder otherwise
+# Threads (live server, database_sync_to_async) must not keep connections that block dropping
+# the PostgreSQL test database at the end of the session.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
