@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from routing.engine.conditions import ConditionError, validate_conditions
+from routing.engine.priority import PriorityConfig, config_from_dict
 
 
 class RoutingRule(models.Model):
@@ -46,3 +47,35 @@ class RoutingRule(models.Model):
             raise ValidationError({"conditions": str(exc)}) from exc
         if not isinstance(self.target_specialties, list) or not all(isinstance(s, str) for s in self.target_specialties):
             raise ValidationError({"target_specialties": _("Give a list of specialty names.")})
+
+
+class PrioritySettings(models.Model):
+    """Supervisor-edited overrides of the priority weights and vocabularies (one row).
+
+    Only what differs from the defaults is stored; the engine fills in the rest."""
+
+    overrides = models.JSONField(
+        _("overrides"),
+        default=dict,
+        blank=True,
+        help_text=_('Only the settings to change, e.g. {"base": 20, "source_points": {"phone": 8, "chat": 2}}.'),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("priority settings")
+        verbose_name_plural = _("priority settings")
+
+    def __str__(self) -> str:
+        return str(_("Priority settings"))
+
+    def clean(self) -> None:
+        try:
+            config_from_dict(self.overrides)
+        except ValueError as exc:
+            raise ValidationError({"overrides": str(exc)}) from exc
+
+    @classmethod
+    def current_config(cls) -> PriorityConfig:
+        row = cls.objects.filter(pk=1).only("overrides").first()
+        return config_from_dict(row.overrides if row else None)

@@ -28,6 +28,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         every_seconds=60,
         description="Proves beat is running; read by support_health_check.",
     ),
+    Schedule(
+        name="tickets: resume stalled pipelines",
+        task="tickets.resume_pipelines",
+        every_seconds=60,
+        description="Re-queues tickets whose intake pipeline did not finish (worker killed, message lost).",
+    ),
 )
 
 

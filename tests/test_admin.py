@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def desk(db):
     """The demo desk plus one row of every model the admin shows."""
-    load_demo_desk(admin_password="admin-pw-for-tests")
+    load_demo_desk(admin_password="admin-pw-for-tests", with_tickets=False)
     vip = Customer.objects.get(email="vip@example.com")
     technical = Agent.objects.get(user__username="javier.morales")
     billing = Agent.objects.get(user__username="laura.sanchez")

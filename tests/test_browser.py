@@ -51,7 +51,7 @@ def shots() -> Path:
 
 
 def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
-    load_demo_desk(admin_password="x")
+    load_demo_desk(admin_password="x", with_tickets=False)
     agent = Agent.objects.get(user__username="javier.morales")
     agent.user.set_password("agent-pass-123")
     agent.user.save()

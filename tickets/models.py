@@ -89,6 +89,17 @@ def priority_rank() -> models.Case:
     return models.Case(*whens, default=models.Value(0), output_field=models.IntegerField())
 
 
+class PipelineStage(models.TextChoices):
+    """How far the intake pipeline got; each step runs only from its own stage, so re-running is a no-op."""
+
+    RECEIVED = "received", _("Received")
+    NORMALISED = "normalised", _("Normalised")
+    CHATBOT = "chatbot", _("Bot attempted")
+    PRIORITISED = "prioritised", _("Prioritised")
+    ROUTED = "routed", _("Routed")
+    DONE = "done", _("Done")
+
+
 class TicketQuerySet(models.QuerySet):
     def with_priority_rank(self) -> TicketQuerySet:
         return self.annotate(priority_rank=priority_rank())
@@ -125,6 +136,12 @@ class Ticket(models.Model):
     routing_reason = models.TextField(_("routing reason"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
 
+    pipeline_stage = models.CharField(_("pipeline stage"), max_length=12, choices=PipelineStage.choices, default=PipelineStage.RECEIVED)
+    pipeline_enqueued_at = models.DateTimeField(_("pipeline queued"), null=True, blank=True)
+    pipeline_completed_at = models.DateTimeField(_("pipeline finished"), null=True, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
+    payload_hash = models.CharField(_("payload hash"), max_length=64, blank=True)
+
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -149,6 +166,10 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
             # Period reports.
             models.Index(fields=["created_at"], name="ticket_created"),
+            # The resume sweep reads only unfinished pipelines.
+            models.Index(
+                fields=["pipeline_enqueued_at"], name="ticket_pipeline_unfinished", condition=~Q(pipeline_stage="done")
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -179,6 +200,7 @@ class ActorType(models.TextChoices):
     AGENT = "agent", _("Agent")
     RULE = "rule", _("Rule")
     CUSTOMER = "customer", _("Customer")
+    INTEGRATION = "integration", _("Integration")
 
 
 class EventKind(models.TextChoices):
@@ -192,6 +214,7 @@ class EventKind(models.TextChoices):
     FIELD_CHANGED = "field_changed", _("Field changed")
     CHATBOT = "chatbot", _("Chatbot attempt")
     FEEDBACK = "feedback", _("Feedback received")
+    PIPELINE = "pipeline", _("Pipeline")
 
 
 class TicketEvent(models.Model):
@@ -203,7 +226,7 @@ class TicketEvent(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    actor_type = models.CharField(_("actor type"), max_length=10, choices=ActorType.choices)
+    actor_type = models.CharField(_("actor type"), max_length=12, choices=ActorType.choices)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
     )

@@ -48,3 +48,6 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Tasks that live outside the apps (autodiscovery covers each app's tasks.py).
 CELERY_IMPORTS = ("support_site.tasks",)
+
+#: Fault-injection tests only: seconds to sleep between pipeline steps (0 in real use).
+PIPELINE_STEP_DELAY_SECONDS = env.float("PIPELINE_STEP_DELAY_SECONDS", default=0)

@@ -25,4 +25,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PriorityLevelEnum": "tickets.models.Priority",
+        "TicketStatusEnum": "tickets.models.Status",
+        "TicketSourceEnum": "tickets.models.Source",
+        "TicketCategoryEnum": "tickets.models.Category",
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
 }

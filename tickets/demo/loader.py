@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +22,12 @@ from chatbot.models import FAQArticle
 from routing.engine.conditions import validate_conditions
 from routing.models import RoutingRule
 from support_site.schedules import ensure_periodic_tasks
+from tickets.events import Actor
 from tickets.models import Customer
+from tickets.services.intake import intake_ticket
 
 DATA_DIR = Path(__file__).resolve().parent
+DEMO_NAMESPACE = uuid.UUID("6f0c1a52-3b7e-4a0e-9a55-2f1d8c0f4e11")
 ADMIN_USERNAME = "admin"
 
 
@@ -44,7 +48,7 @@ def _load(name: str):
 
 
 @transaction.atomic
-def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: bool = False) -> SeedReport:
+def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: bool = False, with_tickets: bool = True) -> SeedReport:
     report = SeedReport()
     desk = _load("desk.json")
 
@@ -114,6 +118,13 @@ def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: b
 
     for name in ensure_periodic_tasks():
         report.count("schedules", True)
+
+    # Sample tickets go through real intake (fixed ids keep this idempotent); the worker routes them.
+    for item in desk["tickets"] if with_tickets else ():
+        data = {key: value for key, value in item.items() if key != "key"}
+        data["ticket_id"] = uuid.uuid5(DEMO_NAMESPACE, item["key"])
+        result = intake_ticket(data=data, actor=Actor.system("demo"))
+        report.count("tickets", result.created)
 
     _ensure_admin(report, admin_password=admin_password, reset=reset_admin_password)
     return report

@@ -1,0 +1,140 @@
+"""The intake pipeline, step by step, on the demo desk (services called directly)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agents.models import Agent, Department
+from routing.models import PrioritySettings, RoutingRule
+from tickets.demo.loader import load_demo_desk
+from tickets.models import Customer, Ticket, TicketEvent
+from tickets.services import pipeline
+from tickets.services.intake import intake_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(db):
+    load_demo_desk(admin_password="x", with_tickets=False)
+
+
+def submit(**payload) -> Ticket:
+    payload.setdefault("source", "web")
+    payload.setdefault("subject", "")
+    payload.setdefault("description", "")
+    payload.setdefault("customer_email", "cliente@example.com")
+    ticket = intake_ticket(data=payload).ticket
+    return pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+
+
+def test_spec_urgent_vip_example(desk):
+    ticket = submit(subject="URGENTE: Sistema caído", description="El sistema no funciona, necesito ayuda inmediata",
+                    customer_email="vip@example.com", source="phone")
+    assert (ticket.priority, ticket.status, ticket.language, ticket.pipeline_stage) == ("critical", "open", "es", "done")
+    assert ticket.department.code == "technical" and ticket.routing_rule.name == "Technical outage"
+    assert ticket.assigned_agent is not None and ticket.assigned_agent.department.code == "technical"
+    assert "Auto-assigned: fewest active tickets" in ticket.events.get(kind="assigned").reason
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert kinds == ["created", "pipeline", "chatbot", "priority_changed", "routed", "status_changed", "assigned"]
+
+
+def test_spec_invoice_example_waits_for_manual_assignment(desk):
+    ticket = submit(subject="Problema con factura", description="No puedo descargar mi factura", category="billing")
+    assert (ticket.priority, ticket.department.code, ticket.assigned_agent) == ("medium", "billing", None)
+    assert ticket.routing_rule.name == "Billing and payments"
+
+
+def test_plain_question_is_low_and_goes_by_content_or_general(desk):
+    ticket = submit(description="¿Tenéis una API pública para integrar el CRM?", customer_email="nuevo@example.com")
+    assert ticket.priority == "low" and ticket.department.code == "general"
+    assert ticket.routing_reason == "No rule, category or priority matched; general queue."
+    assert Customer.objects.get(email="nuevo@example.com").language == "es"
+
+
+@pytest.mark.parametrize(
+    ("subject", "description", "department"),
+    [
+        ("Suspicious login", "Someone logged into my account from another country without my permission", "security"),
+        ("", "Me cobraron dos veces la suscripción este mes", "billing"),
+        ("Cuenta bloqueada", "Mi cuenta está bloqueada y no puedo entrar", "account"),
+        ("App crashes", "The mobile app crashes when I open reports", "technical"),
+    ],
+)
+def test_demo_rules_route_realistic_tickets(desk, subject, description, department):
+    assert submit(subject=subject, description=description).department.code == department
+
+
+def test_running_the_pipeline_again_changes_nothing(desk):
+    ticket = submit(subject="App crashes", description="Error 500 when saving")
+    events = list(TicketEvent.objects.values_list("pk", flat=True))
+    snapshot = Ticket.objects.filter(pk=ticket.pk).values().get()
+    for step in pipeline.STEPS:
+        assert step(ticket_id=ticket.ticket_id) is False
+    pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+    assert list(TicketEvent.objects.values_list("pk", flat=True)) == events
+    assert Ticket.objects.filter(pk=ticket.pk).values().get() == snapshot
+
+
+def test_pipeline_resumes_from_where_it_stopped(desk):
+    ticket = intake_ticket(data={"source": "web", "subject": "Error", "description": "Sale un error", "customer_email": "a@example.com"}).ticket
+    assert pipeline.normalise_ticket(ticket_id=ticket.ticket_id) is True
+    assert pipeline.attempt_chatbot(ticket_id=ticket.ticket_id) is True
+    # ... the worker dies here; later the whole pipeline is run again
+    done = pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+    assert done.pipeline_stage == "done"
+    assert done.events.filter(kind="pipeline", field="language").count() == 1
+    assert done.events.filter(kind="chatbot").count() == 1
+    assert done.events.filter(kind="routed").count() == 1
+
+
+def test_resume_sweep_requeues_only_stalled_tickets(desk, django_capture_on_commit_callbacks):
+    stalled = intake_ticket(data={"source": "web", "subject": "A", "description": "", "customer_email": "a@example.com"}).ticket
+    fresh = intake_ticket(data={"source": "web", "subject": "B", "description": "", "customer_email": "b@example.com"}).ticket
+    finished = submit(subject="C")
+    Ticket.objects.filter(pk__in=[stalled.pk, finished.pk]).update(pipeline_enqueued_at=timezone.now() - timedelta(minutes=10))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert pipeline.resume_unfinished_pipelines(older_than=timedelta(minutes=5)) == 1
+    assert len(callbacks) == 1
+    stalled.refresh_from_db()
+    assert stalled.pipeline_enqueued_at > timezone.now() - timedelta(minutes=1)  # not re-queued again next minute
+    assert pipeline.resume_unfinished_pipelines(older_than=timedelta(minutes=5)) == 0
+    assert fresh.pipeline_stage == "received"
+
+
+def test_no_free_agent_leaves_the_ticket_queued_and_says_why(desk):
+    Agent.objects.filter(department__code="technical").update(max_concurrent_tickets=1)
+    first = submit(subject="Crash 1", description="The app crashes")
+    second = submit(subject="Crash 2", description="The app crashes again")
+    third = submit(subject="Crash 3", description="It crashes once more")
+    assert first.assigned_agent and second.assigned_agent and first.assigned_agent != second.assigned_agent
+    assert third.assigned_agent is None and third.department.code == "technical"
+    assert "Not assigned: all 2 matching agent(s) are at capacity" in third.events.get(kind="pipeline", field="assigned_agent").reason
+
+
+def test_missing_department_falls_back_to_general(desk):
+    rule = RoutingRule.objects.get(name="Billing and payments")
+    Department.objects.filter(code="billing").update(is_active=False)
+    ticket = submit(description="Me cobraron dos veces")
+    assert ticket.routing_rule == rule and ticket.department.code == "general"
+    assert "does not exist or is inactive; sent to general" in ticket.routing_reason
+
+
+def test_priority_settings_from_the_admin_apply(desk):
+    PrioritySettings.objects.create(pk=1, overrides={"base": 60})
+    assert submit(description="¿Cómo cambio mi plan?").priority == "high"
+
+
+def test_frequent_customer_with_urgent_history(desk):
+    for n in range(2):
+        submit(subject=f"URGENTE {n}: sistema caído", description="El sistema no funciona", customer_email="frecuente@example.com", source="phone")
+    ticket = submit(description="Otra consulta", customer_email="frecuente@example.com")
+    assert any(f["factor"] == "frequent_customer" for f in ticket.priority_factors)
+
+
+def test_status_set_by_an_agent_before_routing_is_kept(desk):
+    ticket = intake_ticket(data={"source": "web", "subject": "spam", "description": "", "customer_email": "s@example.com"}).ticket
+    Ticket.objects.filter(pk=ticket.pk).update(status="closed")
+    done = pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+    assert done.status == "closed" and done.assigned_agent is None and done.pipeline_stage == "done"

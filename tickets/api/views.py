@@ -1,0 +1,213 @@
+"""The support API: validate → one service or selector → respond. No business logic here."""
+
+from __future__ import annotations
+
+import time
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from agents.models import Agent, Department
+from integrations.models import ApiKey
+from support_site.api.exceptions import ApplicationError
+from support_site.api.permissions import ScopedPermission
+from tickets.events import Actor
+from tickets.filters import FeedbackFilter, TicketFilter
+from tickets.models import ActorType, PipelineStage, Ticket
+from tickets.selectors import feedback_for, ticket_detail, ticket_stats, ticket_summary, visible_tickets
+from tickets.services.edit import update_ticket
+from tickets.services.feedback import record_feedback
+from tickets.services.intake import intake_ticket
+
+from .serializers import (
+    ErrorOut,
+    FeedbackIn,
+    FeedbackOut,
+    StatsOut,
+    StatsQuery,
+    TicketAcceptedOut,
+    TicketCreateIn,
+    TicketDetailOut,
+    TicketPatchIn,
+    TicketSummaryOut,
+)
+
+MAX_WAIT_SECONDS = 30
+WAIT_POLL_SECONDS = 0.1
+
+
+def actor_for(request) -> Actor:
+    if isinstance(request.auth, ApiKey):
+        return Actor(type=ActorType.INTEGRATION, label=f"api-key:{request.auth.name}")
+    return Actor.for_user(request.user)
+
+
+def requested_wait(request) -> int:
+    """Seconds from ``Prefer: wait=N`` (RFC 7240), capped at 30; 0 when absent or malformed."""
+    for preference in request.headers.get("Prefer", "").split(","):
+        name, _, value = preference.strip().partition("=")
+        if name.strip().lower() == "wait" and value.strip().isdigit():
+            return min(int(value.strip()), MAX_WAIT_SECONDS)
+    return 0
+
+
+class SupportAPIView(GenericAPIView):
+    permission_classes = [ScopedPermission]
+    parser_classes = [JSONParser]
+    filter_backends = [DjangoFilterBackend]
+    view_perm = "tickets.view_ticket"
+    change_perm = "tickets.change_ticket"
+
+    def tickets(self):
+        return visible_tickets(user=self.request.user, auth=self.request.auth)
+
+    def get_queryset(self):
+        return self.tickets()
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class TicketListCreateView(SupportAPIView):
+    required_scopes = {"GET": "tickets:read", "POST": "tickets:write"}
+    serializer_class = TicketDetailOut
+    filterset_class = TicketFilter
+
+    @extend_schema(
+        request=TicketCreateIn,
+        responses={201: TicketSummaryOut, 202: TicketAcceptedOut, **ERRORS},
+        operation_id="tickets_create",
+        parameters=[
+            OpenApiParameter("Prefer", OpenApiTypes.STR, OpenApiParameter.HEADER, description="wait=N (N ≤ 30): wait for the pipeline and answer 201."),
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Repeat-safe key: the same key returns the same ticket."),
+        ],
+        summary="Create a ticket",
+    )
+    def post(self, request):
+        data = TicketCreateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key and len(key) > 200:
+            raise ApplicationError("Keep Idempotency-Key under 200 characters.", field="Idempotency-Key")
+        result = intake_ticket(data=data.validated_data, idempotency_key=key, actor=actor_for(request))
+        ticket = result.ticket
+
+        wait = requested_wait(request)
+        deadline = time.monotonic() + wait
+        while wait and ticket.pipeline_stage != PipelineStage.DONE and time.monotonic() < deadline:
+            time.sleep(WAIT_POLL_SECONDS)
+            ticket.refresh_from_db(fields=["pipeline_stage"])
+
+        ticket = self.tickets().get(pk=ticket.pk) if wait or not result.created else ticket
+        done = ticket.pipeline_stage == PipelineStage.DONE
+        if wait and done:
+            body, code = ticket_summary(ticket), status.HTTP_201_CREATED
+        else:
+            body, code = {"ticket_id": str(ticket.ticket_id), "status": ticket.status}, status.HTTP_202_ACCEPTED
+        response = Response(body, status=code)
+        response["Location"] = reverse("api-ticket-detail", args=[ticket.ticket_id])
+        if wait:
+            response["Preference-Applied"] = f"wait={wait}"
+        if not result.created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    @extend_schema(responses={200: TicketDetailOut(many=True), **ERRORS}, operation_id="tickets_list", summary="List tickets")
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        if "ordering" not in request.query_params:
+            queryset = queryset.order_by("-created_at", "-pk")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([ticket_detail(ticket) for ticket in page])
+
+
+class TicketDetailView(SupportAPIView):
+    required_scopes = {"GET": "tickets:read", "PATCH": "tickets:write"}
+    serializer_class = TicketDetailOut
+
+    def get_ticket(self, ticket_id) -> Ticket:
+        return get_object_or_404(self.tickets(), ticket_id=ticket_id)
+
+    @extend_schema(responses={200: TicketDetailOut, **ERRORS}, operation_id="tickets_retrieve", summary="Get a ticket")
+    def get(self, request, ticket_id):
+        return Response(ticket_detail(self.get_ticket(ticket_id)))
+
+    @extend_schema(
+        request=TicketPatchIn, responses={200: TicketDetailOut, **ERRORS}, operation_id="tickets_update",
+        summary="Update a ticket (status moves follow the allowed transitions)",
+    )
+    def patch(self, request, ticket_id):
+        ticket = self.get_ticket(ticket_id)
+        data = TicketPatchIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        reason = changes.pop("reason", "")
+        if "department" in changes:
+            code = changes["department"]
+            changes["department"] = None if code is None else _lookup(Department.objects.filter(is_active=True), "department", code=code)
+        if "assigned_agent_id" in changes:
+            agent_id = changes.pop("assigned_agent_id")
+            changes["assigned_agent"] = None if agent_id is None else _lookup(Agent.objects.all(), "assigned_agent_id", pk=agent_id)
+        update_ticket(ticket_id=ticket.ticket_id, actor=actor_for(request), changes=changes, reason=reason)
+        return Response(ticket_detail(self.get_ticket(ticket_id)))
+
+
+def _lookup(queryset, field: str, **lookup):
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise ApplicationError(f"No such {field.replace('_id', '')}: {next(iter(lookup.values()))}.", field=field)
+    return found
+
+
+class TicketStatsView(SupportAPIView):
+    required_scopes = {"GET": "tickets:read"}
+    serializer_class = StatsOut
+
+    @extend_schema(parameters=[StatsQuery], responses={200: StatsOut, **ERRORS}, operation_id="tickets_stats", summary="Ticket statistics for a period")
+    def get(self, request):
+        query = StatsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(ticket_stats(tickets=self.tickets(), hours=query.validated_data["period"]))
+
+
+class FeedbackView(SupportAPIView):
+    required_scopes = {"GET": "tickets:read", "POST": "feedback:write"}
+    view_perm = "tickets.view_feedback"
+    serializer_class = FeedbackOut
+    filterset_class = FeedbackFilter
+
+    def get_queryset(self):
+        return feedback_for(tickets=self.tickets())
+
+    @extend_schema(request=FeedbackIn, responses={201: FeedbackOut, **ERRORS}, operation_id="feedback_create", summary="Record a customer's feedback on a ticket")
+    def post(self, request):
+        data = FeedbackIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        get_object_or_404(self.tickets(), ticket_id=values["ticket_id"])
+        feedback = record_feedback(
+            ticket_id=values["ticket_id"], satisfaction=values["satisfaction_score"], nps=values.get("nps_score"),
+            comment=values["feedback_text"], customer_email=values.get("customer_email"),
+        )
+        return Response(_feedback(feedback), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: FeedbackOut(many=True), **ERRORS}, operation_id="feedback_list", summary="List feedback")
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset()).order_by("-created_at", "-pk")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([_feedback(f) for f in page])
+
+
+def _feedback(feedback) -> dict:
+    return {
+        "ticket_id": str(feedback.ticket.ticket_id), "customer_email": feedback.customer.email,
+        "satisfaction_score": feedback.satisfaction, "nps_score": feedback.nps, "feedback_text": feedback.comment,
+        "created_at": feedback.created_at,
+    }

@@ -1,0 +1,234 @@
+"""The intake pipeline, one function per step.
+
+Each step locks the ticket, runs only when the ticket is at the step's own stage, does its
+work, advances the stage and writes history — all in one transaction. Running a step twice,
+or the whole pipeline again after a crash, changes nothing that was already done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from agents.models import ACTIVE_TICKET_STATUSES, Agent, Department
+from agents.services import apply_assignment
+from chatbot.services import attempt_chatbot_answer
+from routing.engine.priority import TicketSignals, score_priority
+from routing.engine.rules import AgentLoad, RoutingDecision, RuleSpec, choose_agent, route
+from routing.models import PrioritySettings, RoutingRule
+from tickets.events import Actor, record_ticket_event
+from tickets.language import detect_language
+from tickets.models import EventKind, PipelineStage, Status, Ticket
+
+from .locks import ticket_for_update
+from .notify import broadcast_ticket_change
+from .status import apply_status
+
+logger = logging.getLogger(__name__)
+
+FREQUENT_CUSTOMER_WINDOW = timedelta(days=30)
+
+
+def _step(stage: str, next_stage: str):
+    """Run the decorated body only when the ticket is at ``stage``; then advance to ``next_stage``."""
+
+    def decorator(body: Callable[[Ticket], None]) -> Callable[..., bool]:
+        def run(*, ticket_id) -> bool:
+            with transaction.atomic():
+                ticket = ticket_for_update(ticket_id)
+                if ticket.pipeline_stage != stage:
+                    return False
+                body(ticket)
+                ticket.pipeline_stage = next_stage
+                ticket.save(update_fields=["pipeline_stage", "updated_at"])
+            return True
+
+        run.__name__ = body.__name__
+        run.__doc__ = body.__doc__
+        return run
+
+    return decorator
+
+
+@_step(PipelineStage.RECEIVED, PipelineStage.NORMALISED)
+def normalise_ticket(ticket: Ticket) -> None:
+    """Trim text, detect the language (es/en), remember the customer's language."""
+    ticket.subject = " ".join(ticket.subject.split())
+    ticket.description = ticket.description.strip()
+    customer = ticket.customer
+    language = detect_language(f"{ticket.subject}\n{ticket.description}", default=customer.language or "")
+    ticket.language = language
+    ticket.save(update_fields=["subject", "description", "language", "updated_at"])
+    if language and not customer.language:
+        customer.language = language
+        customer.save(update_fields=["language", "updated_at"])
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.PIPELINE, actor=Actor.system("pipeline"), field="language", new=language,
+        reason=f"Language detected: {language or 'unknown'}; customer tier {customer.tier}.",
+    )
+
+
+@_step(PipelineStage.NORMALISED, PipelineStage.CHATBOT)
+def attempt_chatbot(ticket: Ticket) -> None:
+    """Let the bot try the knowledge base; a resolved ticket becomes ``chatbot_handled``."""
+    outcome = attempt_chatbot_answer(ticket)
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.CHATBOT, actor=Actor.chatbot(), reason=outcome.reason,
+        data={"attempted": outcome.attempted, "resolved": outcome.resolved, "confidence": outcome.confidence, "article_id": outcome.article_id},
+    )
+    if outcome.resolved and ticket.status == Status.RECEIVED:
+        apply_status(ticket, new_status=Status.CHATBOT_HANDLED, actor=Actor.chatbot(), reason=outcome.reason)
+
+
+@_step(PipelineStage.CHATBOT, PipelineStage.PRIORITISED)
+def prioritise_ticket(ticket: Ticket) -> None:
+    """Score priority from content, customer, time, category and source; keep the factors."""
+    since = timezone.now() - FREQUENT_CUSTOMER_WINDOW
+    history = Ticket.objects.filter(customer_id=ticket.customer_id, created_at__gte=since).exclude(pk=ticket.pk).aggregate(
+        total=Count("pk"), urgent=Count("pk", filter=Q(priority__in=("urgent", "critical")))
+    )
+    result = score_priority(
+        TicketSignals(
+            subject=ticket.subject, description=ticket.description, category=ticket.category, source=ticket.source,
+            tier=ticket.customer.tier, recent_tickets=history["total"], recent_urgent_tickets=history["urgent"],
+        ),
+        PrioritySettings.current_config(),
+    )
+    old = ticket.priority
+    ticket.priority, ticket.priority_score, ticket.priority_factors = result.level, result.score, result.factors_as_list()
+    ticket.save(update_fields=["priority", "priority_score", "priority_factors", "updated_at"])
+    summary = ", ".join(f"{f.factor} {f.points:+g}" for f in result.factors if f.points)
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.PRIORITY_CHANGED, actor=Actor.system("priority engine"), field="priority",
+        old=old, new=result.level, reason=f"Score {result.score:g}: {summary}", data={"factors": result.factors_as_list()},
+    )
+
+
+def ticket_facts(ticket: Ticket) -> dict:
+    customer = ticket.customer
+    return {
+        "category": ticket.category, "source": ticket.source, "priority": ticket.priority,
+        "priority_score": float(ticket.priority_score), "language": ticket.language, "subject": ticket.subject,
+        "description": ticket.description, "tags": list(ticket.tags or []),
+        "customer": {"tier": customer.tier, "email": customer.email, "name": customer.name},
+        "metadata": dict(ticket.metadata or {}),
+    }
+
+
+def active_rule_specs() -> list[RuleSpec]:
+    return [rule_spec(rule) for rule in RoutingRule.objects.filter(is_active=True).select_related("target_department")]
+
+
+def rule_spec(rule: RoutingRule) -> RuleSpec:
+    return RuleSpec(
+        id=rule.pk, name=rule.name, order=rule.order, conditions=rule.conditions, department=rule.target_department.code,
+        specialties=tuple(rule.target_specialties or ()), auto_assign=rule.auto_assign,
+    )
+
+
+@_step(PipelineStage.PRIORITISED, PipelineStage.ROUTED)
+def route_ticket(ticket: Ticket) -> None:
+    """Choose the department by rules, category or priority; assign an agent when the rule asks."""
+    decision = route(ticket_facts(ticket), active_rule_specs())
+    department = Department.objects.filter(code=decision.department, is_active=True).first()
+    reason = decision.reason
+    if department is None:
+        department = Department.objects.filter(code="general", is_active=True).first()
+        reason += f" Department '{decision.department}' does not exist or is inactive; " + (
+            "sent to general." if department else "left without a department."
+        )
+    old_department = ticket.department
+    ticket.department = department
+    ticket.routing_rule_id = decision.rule_id
+    ticket.routing_reason = reason
+    ticket.save(update_fields=["department", "routing_rule", "routing_reason", "updated_at"])
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.ROUTED, actor=Actor.rule(decision.rule_name) if decision.rule_name else Actor.system("router"),
+        field="department", old=old_department.code if old_department else "", new=department.code if department else "",
+        reason=reason, data={"trace": list(decision.trace), "rule_id": decision.rule_id},
+    )
+    if ticket.status == Status.RECEIVED:
+        apply_status(ticket, new_status=Status.OPEN, actor=Actor.system("pipeline"), reason="Routed to a human queue.")
+    if department and decision.auto_assign and ticket.status == Status.OPEN and ticket.assigned_agent_id is None:
+        auto_assign(ticket, department=department, decision=decision)
+
+
+def auto_assign(ticket: Ticket, *, department: Department, decision: RoutingDecision) -> Agent | None:
+    """Give the ticket to the least-loaded free agent of the department, or leave it queued.
+
+    Locks every available agent of the department (in pk order) before counting their load,
+    so concurrent assignments into one department serialise and never exceed capacity."""
+    locked_ids = list(
+        Agent.objects.available().filter(department=department).order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True)
+    )
+    loads = Agent.objects.filter(pk__in=locked_ids).annotate(
+        active=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_TICKET_STATUSES))
+    ).values_list("pk", "seniority", "specialties", "active", "max_concurrent_tickets")
+    candidates = [
+        AgentLoad(id=pk, seniority=seniority, specialties=tuple(specialties or ()), active=active, capacity=capacity)
+        for pk, seniority, specialties, active, capacity in loads
+    ]
+    chosen, why = choose_agent(candidates, specialties=decision.specialties, seniority=decision.seniority)
+    if chosen is None:
+        record_ticket_event(
+            ticket=ticket, kind=EventKind.PIPELINE, actor=Actor.system("assigner"), field="assigned_agent",
+            reason=f"Not assigned: {why}; waiting in the {department.code} queue.",
+        )
+        return None
+    return apply_assignment(ticket, agent_id=chosen.id, actor=Actor.system("assigner"), reason=f"Auto-assigned: {why}.")
+
+
+@_step(PipelineStage.ROUTED, PipelineStage.DONE)
+def finish_pipeline(ticket: Ticket) -> None:
+    """Mark the pipeline done and tell the consoles (and, later, notification channels)."""
+    ticket.pipeline_completed_at = timezone.now()
+    ticket.last_activity_at = ticket.pipeline_completed_at
+    ticket.save(update_fields=["pipeline_completed_at", "last_activity_at", "updated_at"])
+    broadcast_ticket_change(ticket)
+    transaction.on_commit(lambda: ticket_processed(ticket.pk))
+
+
+def ticket_processed(ticket_pk: int) -> None:
+    """Notification hook: runs after the pipeline's last commit. The notifications issue fills it."""
+    logger.info("ticket %s processed", ticket_pk)
+
+
+STEPS = (normalise_ticket, attempt_chatbot, prioritise_ticket, route_ticket, finish_pipeline)
+
+
+def run_pipeline(*, ticket_id) -> Ticket:
+    """Run every step that has not run yet, in order. Safe to call any number of times."""
+    delay = float(getattr(settings, "PIPELINE_STEP_DELAY_SECONDS", 0) or 0)
+    for step in STEPS:
+        step(ticket_id=ticket_id)
+        if delay:
+            time.sleep(delay)  # fault-injection tests only: widens the window between commits
+    return Ticket.objects.get(**({"pk": ticket_id} if isinstance(ticket_id, int) else {"ticket_id": ticket_id}))
+
+
+def resume_unfinished_pipelines(*, older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:
+    """Re-queue tickets whose pipeline was queued more than ``older_than`` ago and has not finished
+    (a worker died, the broker lost the message). Touches only unfinished rows (partial index)."""
+    cutoff = timezone.now() - older_than
+    stalled = list(
+        Ticket.objects.exclude(pipeline_stage=PipelineStage.DONE)
+        .filter(Q(pipeline_enqueued_at__lt=cutoff) | Q(pipeline_enqueued_at__isnull=True))
+        .order_by("pipeline_enqueued_at")
+        .values_list("pk", "ticket_id")[:limit]
+    )
+    if not stalled:
+        return 0
+    Ticket.objects.filter(pk__in=[pk for pk, _ in stalled]).update(pipeline_enqueued_at=timezone.now())
+    from .intake import enqueue_pipeline
+
+    for _, ticket_id in stalled:
+        transaction.on_commit(lambda ticket_id=ticket_id: enqueue_pipeline(ticket_id))
+    logger.warning("re-queued %d stalled ticket pipeline(s)", len(stalled))
+    return len(stalled)

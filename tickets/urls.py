@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .api import views
+
+urlpatterns = [
+    path("tickets", views.TicketListCreateView.as_view(), name="api-tickets"),
+    path("tickets/stats", views.TicketStatsView.as_view(), name="api-ticket-stats"),
+    path("tickets/<uuid:ticket_id>", views.TicketDetailView.as_view(), name="api-ticket-detail"),
+    path("feedback", views.FeedbackView.as_view(), name="api-feedback"),
+]
