@@ -32,7 +32,7 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "chatbot": {"faqarticle": ("view", "add", "change", "delete"), "chatbotinteraction": ("view",)},
     "agents": {"department": ("view", "add", "change"), "agent": ("view", "add", "change")},
-    "routing": {"routingrule": ("view", "add", "change", "delete")},
+    "routing": {"routingrule": ("view", "add", "change", "delete"), "prioritysettings": ("view", "add", "change")},
     "integrations": {"apikey": ("view",)},
     "django_celery_beat": {
         "periodictask": ("view", "change"),

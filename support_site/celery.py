@@ -5,9 +5,21 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_site.settings")
 
 app = Celery("support_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _forget_inherited_database_pools(**kwargs) -> None:
+    """A prefork child must not use connections its parent opened: drop any inherited pool
+    (without closing it — its sockets belong to the parent); the child builds its own lazily."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    if wrapper.vendor == "postgresql":
+        type(wrapper)._connection_pools.clear()

@@ -11,6 +11,7 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSch
 from agents.models import Agent
 from chatbot.models import ChatbotInteraction, FAQArticle
 from integrations.services import create_api_key
+from routing.models import PrioritySettings, RoutingRule
 from tickets.demo.loader import load_demo_desk
 from tickets.models import Customer, Feedback, Ticket, TicketEvent
 
@@ -47,6 +48,7 @@ def desk(db):
     SolarSchedule.objects.create(event="sunrise", latitude=40.4, longitude=-3.7)
     CrontabSchedule.objects.create(minute="0", hour="9", day_of_week="1")
     ClockedSchedule.objects.create(clocked_time=datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
+    PrioritySettings.objects.create(pk=1, overrides={"base": 20})
     return {"tech_ticket": tech_ticket, "bill_ticket": bill_ticket, "technical": technical, "billing": billing}
 
 
@@ -214,3 +216,34 @@ def test_ticket_events_and_interactions_are_read_only(client, desk):
     event.refresh_from_db()
     assert event.reason == "Received by web form"
     assert client.get(reverse("admin:tickets_ticket_add")).status_code == 403
+
+
+def test_dry_run_shows_what_a_rule_would_change(client, desk):
+    vip_rule = RoutingRule.objects.create(
+        name="VIP billing desk", order=1, is_active=False, target_department=desk["billing"].department,
+        conditions={"field": "customer.tier", "op": "equals", "value": "vip"},
+    )
+    desk["tech_ticket"].routing_rule = RoutingRule.objects.get(name="Technical outage")
+    desk["tech_ticket"].save()
+    login(client, "ana.garcia")
+    response = client.post(reverse("admin:routing_routingrule_changelist"), {"action": "dry_run", "_selected_action": [vip_rule.pk]})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.examined == 2
+    moved = {change.ticket.subject: (change.current_department, change.new_department, change.new_rule) for change in report.changes}
+    assert moved["URGENTE: Sistema caído"] == ("technical", "billing", "VIP billing desk")
+    assert "Nothing has been changed." in response.text and "enabled for this run" in response.text
+    vip_rule.refresh_from_db()
+    assert vip_rule.is_active is False  # a dry run changes nothing
+    desk["tech_ticket"].refresh_from_db()
+    assert desk["tech_ticket"].department.code == "technical"
+
+
+def test_priority_settings_are_validated_and_show_the_effective_values(client, desk):
+    login(client, "ana.garcia")
+    url = reverse("admin:routing_prioritysettings_change", args=[1])
+    assert "&quot;base&quot;: 20" in client.get(url).text or '"base": 20' in client.get(url).text
+    response = client.post(url, {"overrides": '{"bse": 3}'})
+    assert response.status_code == 200 and "Unknown priority settings: bse" in response.text
+    assert client.post(url, {"overrides": '{"base": 30, "source_points": {"phone": 8}}'}).status_code == 302
+    assert PrioritySettings.current_config().source_points == {"phone": 8}

@@ -128,6 +128,7 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
     readonly_fields = [
         "ticket_id", "customer_card", "source", "description", "priority_score", "priority_breakdown", "routing_rule",
         "routing_reason", "escalation_level", "created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at",
+        "pipeline_stage", "pipeline_completed_at",
     ]
     fieldsets = [
         (None, {"fields": ["ticket_id", "subject", "description", "status", "category", "tags", "language", "source"]}),
@@ -135,6 +136,7 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
         (_("Priority"), {"fields": ["priority", "priority_score", "priority_breakdown", "escalation_level"]}),
         (_("Routing"), {"fields": ["department", "assigned_agent", "routing_rule", "routing_reason"]}),
         (_("Times"), {"fields": ["created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at"]}),
+        (_("Pipeline"), {"fields": ["pipeline_stage", "pipeline_completed_at"], "classes": ["collapse"]}),
     ]
     actions = ["assign_to_me", "mark_in_progress", "mark_pending", "mark_resolved", "mark_closed", "escalate"]
 

@@ -29,6 +29,7 @@ UNFOLD = {
                     {"title": _("FAQ articles"), "icon": "menu_book", "link": reverse_lazy("admin:chatbot_faqarticle_changelist"), "permission": "support_site.admin_utils.sidebar_chatbot_faqarticle"},
                     {"title": _("Bot interactions"), "icon": "smart_toy", "link": reverse_lazy("admin:chatbot_chatbotinteraction_changelist"), "permission": "support_site.admin_utils.sidebar_chatbot_chatbotinteraction"},
                     {"title": _("Routing rules"), "icon": "alt_route", "link": reverse_lazy("admin:routing_routingrule_changelist"), "permission": "support_site.admin_utils.sidebar_routing_routingrule"},
+                    {"title": _("Priority settings"), "icon": "tune", "link": reverse_lazy("admin:routing_prioritysettings_changelist"), "permission": "support_site.admin_utils.sidebar_routing_prioritysettings"},
                 ],
             },
             {

@@ -90,8 +90,17 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     )
 elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
     _db["ENGINE"] = "django.db.backends.postgresql"
-    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    _db["CONN_HEALTH_CHECKS"] = True
+    # A connection pool per process (psycopg_pool). Under ASGI each request's sync code runs in
+    # its own thread, so persistent per-thread connections would pile up past max_connections.
+    _pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=10)
+    if _pool_size > 0:
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": _pool_size, "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+        }
+        _db["CONN_MAX_AGE"] = 0
+    else:
+        _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        _db["CONN_HEALTH_CHECKS"] = True
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -26,7 +26,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(ensure_dir(_broker / "control")),
         "processed_folder": str(ensure_dir(_broker / "processed")),
         "store_processed": False,
-        "polling_interval": 0.2,
+        # Kombu sleeps this long whenever the prefetch limit is reached, so it bounds throughput
+        # (~concurrency / interval tasks per second); listing a folder 20 times a second is cheap.
+        "polling_interval": 0.05,
     }
 else:
     # Longer than any countdown/ETA we schedule, so Redis does not redeliver early.

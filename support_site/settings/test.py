@@ -22,3 +22,5 @@ ensure_dir(STATIC_ROOT)  # whitenoise warns about a missing folder otherwise
 # Threads (live server, database_sync_to_async) must not keep connections that block dropping
 # the PostgreSQL test database at the end of the session.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# An idle pool would likewise hold connections to the test database; tests use plain ones.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
