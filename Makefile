@@ -44,6 +44,6 @@ clean:
 # Maintainers: refresh the Spanish catalogue after changing user-facing strings
 # (needs gettext); fails listing any string still without a translation.
 messages: install
-	$(BIN)/python manage.py makemessages -l es --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --no-obsolete
+	$(BIN)/python manage.py makemessages -l es --ignore ".venv/*" --ignore "tests/*" --ignore "var/*" --ignore "bench/*" --no-obsolete
 	$(BIN)/python tools/fill_po.py locale/es/LC_MESSAGES/django.po locale/es/translations.py
 	$(BIN)/python manage.py compilemessages -l es --ignore ".venv/*"

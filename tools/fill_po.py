@@ -1,35 +1,42 @@
-"""Fill empty msgstr entries of a .po file from a {msgid: msgstr} table (plurals: {msgid: (one, many)}).
+"""Fill a .po file from a {msgid: msgstr} table (plurals: {msgid: (one, many)}).
 
-Usage: python tools/fill_po.py locale/es/LC_MESSAGES/django.po translations.py
-Reports every msgid still untranslated, so a new string is never shipped silently in English.
+Usage: python tools/fill_po.py locale/es/LC_MESSAGES/django.po locale/es/translations.py
+Fuzzy guesses are replaced by the table's translation (or dropped, so they show as missing).
+Exits 1 listing every msgid still untranslated, so a string is never shipped silently in English.
 """
 
-import re
 import runpy
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from po import dump, parse, untranslated  # noqa: E402
 
 
 def main(po_path: str, table_path: str) -> int:
     table = runpy.run_path(table_path)
     singular, plurals = table["ES"], table.get("PLURALS", {})
-    text = open(po_path, encoding="utf-8").read()
-    text = text.replace('"Content-Type: text/plain; charset=CHARSET\\n"', '"Content-Type: text/plain; charset=UTF-8\\n"')
-    text = re.sub(r'"Plural-Forms: .*?\\n"', r'"Plural-Forms: nplurals=2; plural=(n != 1);\\n"', text)
-    text = text.replace("#, fuzzy\n", "", 1)
-
-    def fill(match: re.Match) -> str:
-        msgid = match.group(1)
-        return f'msgid "{msgid}"\nmsgstr "{singular[msgid]}"' if msgid in singular else match.group(0)
-
-    text = re.sub(r'^msgid "(.+)"\nmsgstr ""$', fill, text, flags=re.M)
-    for msgid, (one, many) in plurals.items():
-        text = re.sub(
-            rf'(msgid "{re.escape(msgid)}"\nmsgid_plural ".*"\n)msgstr\[0\] ""\nmsgstr\[1\] ""',
-            lambda m: f'{m.group(1)}msgstr[0] "{one}"\nmsgstr[1] "{many}"',
-            text,
-        )
-    open(po_path, "w", encoding="utf-8").write(text)
-    missing = re.findall(r'^msgid "(.+)"\nmsgstr ""$', text, flags=re.M)
+    entries = parse(Path(po_path).read_text(encoding="utf-8"))
+    for entry in entries:
+        if not entry.msgid:  # the header
+            header = entry.fields.get("msgstr", "")
+            header = header.replace("charset=CHARSET", "charset=UTF-8")
+            if "Plural-Forms: nplurals=INTEGER" in header:
+                header = header.replace("nplurals=INTEGER; plural=EXPRESSION;", "nplurals=2; plural=(n != 1);")
+            entry.fields["msgstr"] = header
+            entry.comments = [c for c in entry.comments if not (c.startswith("#,") and "fuzzy" in c)]
+            continue
+        if entry.fuzzy:
+            entry.comments = [c for c in entry.comments if not c.startswith("#|") and not (c.startswith("#,") and "fuzzy" in c)]
+            for key in entry.fields:
+                if key.startswith("msgstr"):
+                    entry.fields[key] = ""
+        if entry.msgid in plurals and "msgstr[0]" in entry.fields:
+            entry.fields["msgstr[0]"], entry.fields["msgstr[1]"] = plurals[entry.msgid]
+        elif entry.msgid in singular and "msgstr" in entry.fields:
+            entry.fields["msgstr"] = singular[entry.msgid]
+    Path(po_path).write_text(dump(entries), encoding="utf-8")
+    missing = untranslated(entries)
     for msgid in missing:
         print(f"untranslated: {msgid}")
     return 1 if missing else 0

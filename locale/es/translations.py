@@ -61,3 +61,26 @@ ES = {
 "satisfaction (1–5)":"satisfacción (1–5)","NPS (0–10)":"NPS (0–10)","comment":"comentario","feedback":"valoración",
 }
 PLURALS = {"%d key revoked.": ("%d clave revocada.", "%d claves revocadas.")}
+ES.update({
+"Dry run: active rules plus the selected ones, against the last 30 days":"Simulación: reglas activas más las seleccionadas, sobre los últimos 30 días",
+"effective settings (defaults with your overrides)":"ajustes efectivos (valores por defecto con tus cambios)",
+"A condition or an {\\\"all\\\": [...]} / {\\\"any\\\": [...]} group of them; a condition is {\\\"field\\\": \\\"category\\\", \\\"op\\\": \\\"equals\\\", \\\"value\\\": \\\"billing\\\"}.":
+    "Una condición o un grupo {\\\"all\\\": [...]} / {\\\"any\\\": [...]} de ellas; una condición es {\\\"field\\\": \\\"category\\\", \\\"op\\\": \\\"equals\\\", \\\"value\\\": \\\"billing\\\"}.",
+"overrides":"cambios",
+"Only the settings to change, e.g. {\\\"base\\\": 20, \\\"source_points\\\": {\\\"phone\\\": 8, \\\"chat\\\": 2}}.":
+    "Solo los ajustes que cambian, p. ej. {\\\"base\\\": 20, \\\"source_points\\\": {\\\"phone\\\": 8, \\\"chat\\\": 2}}.",
+"priority settings":"ajustes de prioridad","Priority settings":"Ajustes de prioridad",
+"With the rule set below, %(changed)s of the %(examined)s tickets of the last %(days)s days would be routed differently. Nothing has been changed.":
+    "Con estas reglas, %(changed)s de los %(examined)s tickets de los últimos %(days)s días se enrutarían de otra forma. No se ha cambiado nada.",
+"Only the most recent tickets were examined.":"Solo se han examinado los tickets más recientes.",
+"Rules in this run":"Reglas de esta simulación","enabled for this run":"activada para esta simulación","Moves":"Movimientos",
+"Ticket":"Ticket","Now":"Ahora","Would be":"Pasaría a","Why":"Por qué","Back to the rules":"Volver a las reglas","Pipeline":"Proceso",
+"Send a JSON object.":"Envía un objeto JSON.","Unknown field. Allowed fields: %(allowed)s.":"Campo desconocido. Campos permitidos: %(allowed)s.",
+"Keep metadata under %(size)d bytes of JSON.":"Los metadatos deben ocupar menos de %(size)d bytes de JSON.",
+"Nest metadata at most %(depth)d levels deep.":"Anida los metadatos como máximo %(depth)d niveles.",
+"Give a subject or a description.":"Indica un asunto o una descripción.",
+"Nothing to change: send at least one field.":"Nada que cambiar: envía al menos un campo.",
+"Normalised":"Normalizado","Bot attempted":"Intento del bot","Prioritised":"Priorizado","Done":"Terminado",
+"pipeline stage":"etapa del proceso","pipeline queued":"proceso en cola","pipeline finished":"proceso terminado",
+"idempotency key":"clave de idempotencia","payload hash":"hash del contenido","Integration":"Integración",
+})
