@@ -37,7 +37,10 @@ def test_spec_urgent_vip_example(desk):
     assert ticket.assigned_agent is not None and ticket.assigned_agent.department.code == "technical"
     assert "Auto-assigned: fewest active tickets" in ticket.events.get(kind="assigned").reason
     kinds = list(ticket.events.values_list("kind", flat=True))
-    assert kinds == ["created", "pipeline", "chatbot", "priority_changed", "routed", "status_changed", "assigned"]
+    assert kinds == ["created", "pipeline", "chatbot", "field_changed", "priority_changed", "routed", "status_changed", "assigned"]
+    inferred = ticket.events.get(kind="field_changed")
+    assert (inferred.field, inferred.new_value, inferred.reason) == ("category", "technical", "Category inferred from rule 'Technical outage'.")
+    assert ticket.category == "technical" and float(ticket.priority_score) == 88
 
 
 def test_spec_invoice_example_waits_for_manual_assignment(desk):
@@ -138,3 +141,25 @@ def test_status_set_by_an_agent_before_routing_is_kept(desk):
     Ticket.objects.filter(pk=ticket.pk).update(status="closed")
     done = pipeline.run_pipeline(ticket_id=ticket.ticket_id)
     assert done.status == "closed" and done.assigned_agent is None and done.pipeline_stage == "done"
+
+
+@pytest.mark.parametrize(
+    ("subject", "description", "email", "category", "level"),
+    [
+        ("Suspicious sign-in", "I got an alert about a suspicious login from another country and I don't recognise it.",
+         "enterprise@example.com", "security", "high"),
+        ("Charged twice", "You charged my card twice for the March invoice, please refund one of them.",
+         "cliente@example.com", "billing", "medium"),
+        ("Pregunta", "¿Tenéis una API pública?", "cliente@example.com", "", "low"),
+    ],
+)
+def test_category_is_inferred_from_content_rules_before_scoring(desk, subject, description, email, category, level):
+    ticket = submit(subject=subject, description=description, customer_email=email)
+    assert (ticket.category, ticket.priority) == (category, level)
+    if category:
+        assert any(f["factor"] == "category" for f in ticket.priority_factors)
+
+
+def test_given_category_is_never_overwritten(desk):
+    ticket = submit(subject="Charged twice", description="You charged my card twice", category="sales")
+    assert ticket.category == "sales" and not ticket.events.filter(kind="field_changed").exists()

@@ -46,11 +46,17 @@ class PriorityConfig:
     urgent_terms: tuple[str, ...] = (
         "urgente", "urgentemente", "urgent", "urgently", "asap", "inmediato", "inmediata", "inmediatamente",
         "immediate", "immediately", "cuanto antes", "lo antes posible", "right away", "de inmediato", "prioridad alta",
+        # security alarms: not an outage, but nobody should wait on them
+        "suspicious", "sospechoso", "sospechosa", "unauthorized", "unauthorised", "no autorizado", "no autorizada",
+        "phishing", "fraud", "fraude", "compromised", "comprometida", "comprometido",
     )
     problem_terms: tuple[str, ...] = (
         "error", "errores", "bug", "fallo", "falla", "no funciona", "not working", "doesn't work", "does not work",
         "no puedo", "can't", "cannot", "unable", "broken", "roto", "bloqueado", "bloqueada", "locked",
         "problema", "problem", "issue", "failed", "fails", "failing",
+        # money gone wrong
+        "charged twice", "double charged", "double charge", "cobraron dos veces", "cobrado dos veces", "cobro duplicado",
+        "wrong charge", "cargo indebido", "incorrect", "incorrecto", "incorrecta", "not received", "no me ha llegado",
     )
     time_terms: tuple[str, ...] = (
         "hoy", "today", "manana", "tomorrow", "esta tarde", "this afternoon", "esta noche", "tonight",

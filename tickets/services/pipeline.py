@@ -25,7 +25,7 @@ from routing.engine.rules import AgentLoad, RoutingDecision, RuleSpec, choose_ag
 from routing.models import PrioritySettings, RoutingRule
 from tickets.events import Actor, record_ticket_event
 from tickets.language import detect_language
-from tickets.models import EventKind, PipelineStage, Status, Ticket
+from tickets.models import Category, EventKind, PipelineStage, Status, Ticket
 
 from .locks import ticket_for_update
 from .notify import broadcast_ticket_change
@@ -87,9 +87,26 @@ def attempt_chatbot(ticket: Ticket) -> None:
         apply_status(ticket, new_status=Status.CHATBOT_HANDLED, actor=Actor.chatbot(), reason=outcome.reason)
 
 
+def infer_category(ticket: Ticket) -> None:
+    """A ticket that arrived without a category takes the department of the first content rule
+    that matches it (priority is not known yet, so rules on priority do not count)."""
+    if ticket.category:
+        return
+    decision = route({**ticket_facts(ticket), "priority": ""}, active_rule_specs(), category_map={})
+    if decision.rule_id is None or decision.department not in Category.values:
+        return
+    ticket.category = decision.department
+    ticket.save(update_fields=["category", "updated_at"])
+    record_ticket_event(
+        ticket=ticket, kind=EventKind.FIELD_CHANGED, actor=Actor.rule(decision.rule_name), field="category", old="",
+        new=decision.department, reason=f"Category inferred from rule '{decision.rule_name}'.",
+    )
+
+
 @_step(PipelineStage.CHATBOT, PipelineStage.PRIORITISED)
 def prioritise_ticket(ticket: Ticket) -> None:
     """Score priority from content, customer, time, category and source; keep the factors."""
+    infer_category(ticket)
     since = timezone.now() - FREQUENT_CUSTOMER_WINDOW
     history = Ticket.objects.filter(customer_id=ticket.customer_id, created_at__gte=since).exclude(pk=ticket.pk).aggregate(
         total=Count("pk"), urgent=Count("pk", filter=Q(priority__in=("urgent", "critical")))
