@@ -163,3 +163,26 @@ def test_category_is_inferred_from_content_rules_before_scoring(desk, subject, d
 def test_given_category_is_never_overwritten(desk):
     ticket = submit(subject="Charged twice", description="You charged my card twice", category="sales")
     assert ticket.category == "sales" and not ticket.events.filter(kind="field_changed").exists()
+
+
+def test_sweep_gives_up_after_the_last_attempt_and_says_so(desk, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    poisoned = intake_ticket(data={"source": "web", "subject": "X", "description": "", "customer_email": "p@example.com"}).ticket
+    Ticket.objects.filter(pk=poisoned.pk).update(pipeline_attempts=pipeline.MAX_PIPELINE_ATTEMPTS - 1,
+                                                 pipeline_enqueued_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert pipeline.resume_unfinished_pipelines(older_than=timedelta(minutes=5)) == 1
+    assert len(callbacks) == 1
+    last_try = poisoned.events.get(kind="pipeline", field="pipeline_stage")
+    assert "Last automatic attempt (5)" in last_try.reason
+
+    Ticket.objects.filter(pk=poisoned.pk).update(pipeline_enqueued_at=timezone.now() - timedelta(hours=1))
+    assert pipeline.resume_unfinished_pipelines(older_than=timedelta(minutes=5)) == 0  # gave up: a person routes it
+
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("support_health_check", "--skip-worker", stdout=out)
+    assert "FAIL  pipelines: 1 ticket(s) failed the intake pipeline 5 times" in out.getvalue()

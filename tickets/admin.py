@@ -53,6 +53,24 @@ class EscalatedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PipelineFilter(admin.SimpleListFilter):
+    title = _("pipeline")
+    parameter_name = "pipeline"
+
+    def lookups(self, request, model_admin):
+        return [("running", _("Not finished")), ("stuck", _("Gave up (needs a person)"))]
+
+    def queryset(self, request, queryset):
+        from .services.pipeline import MAX_PIPELINE_ATTEMPTS
+
+        unfinished = queryset.exclude(pipeline_stage="done")
+        if self.value() == "running":
+            return unfinished.filter(pipeline_attempts__lt=MAX_PIPELINE_ATTEMPTS)
+        if self.value() == "stuck":
+            return unfinished.filter(pipeline_attempts__gte=MAX_PIPELINE_ATTEMPTS)
+        return queryset
+
+
 class TicketEventInline(ReadOnlyAdminMixin, TabularInline):
     model = TicketEvent
     fields = ["created_at", "kind", "actor_type", "actor_label", "field", "old_value", "new_value", "reason"]
@@ -119,7 +137,7 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
         "title", "customer_display", "status_label", "priority_label", "score", "department", "assigned_agent",
         "source", "category", "created_at",
     ]
-    list_filter = ["status", "priority", "department", "assigned_agent", "source", "category", EscalatedFilter, "language"]
+    list_filter = ["status", "priority", "department", "assigned_agent", "source", "category", EscalatedFilter, "language", PipelineFilter]
     search_fields = ["subject", "description", "customer__email", "customer__name"]
     list_select_related = ["customer", "department", "assigned_agent"]
     date_hierarchy = "created_at"
@@ -128,7 +146,7 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
     readonly_fields = [
         "ticket_id", "customer_card", "source", "description", "priority_score", "priority_breakdown", "routing_rule",
         "routing_reason", "escalation_level", "created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at",
-        "pipeline_stage", "pipeline_completed_at",
+        "pipeline_stage", "pipeline_attempts", "pipeline_completed_at",
     ]
     fieldsets = [
         (None, {"fields": ["ticket_id", "subject", "description", "status", "category", "tags", "language", "source"]}),
@@ -136,7 +154,7 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
         (_("Priority"), {"fields": ["priority", "priority_score", "priority_breakdown", "escalation_level"]}),
         (_("Routing"), {"fields": ["department", "assigned_agent", "routing_rule", "routing_reason"]}),
         (_("Times"), {"fields": ["created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at"]}),
-        (_("Pipeline"), {"fields": ["pipeline_stage", "pipeline_completed_at"], "classes": ["collapse"]}),
+        (_("Pipeline"), {"fields": ["pipeline_stage", "pipeline_attempts", "pipeline_completed_at"], "classes": ["collapse"]}),
     ]
     actions = ["assign_to_me", "mark_in_progress", "mark_pending", "mark_resolved", "mark_closed", "escalate"]
 
@@ -206,7 +224,7 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
 
     @display(description=_("factors"))
     def priority_breakdown(self, obj: Ticket) -> str:
-        rows = [[f.get("factor", ""), f.get("points", ""), f.get("reason", "")] for f in obj.priority_factors or []]
+        rows = [[f.get("factor", ""), f"{f.get('points', 0):+g}", f.get("reason", "")] for f in obj.priority_factors or []]
         return table([_("factor"), _("points"), _("why")], rows)
 
     def save_model(self, request, obj, form, change) -> None:

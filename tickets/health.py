@@ -110,6 +110,25 @@ def check_agents() -> CheckResult:
     return CheckResult("agents", True, f"{count} available")
 
 
+def check_pipelines() -> CheckResult:
+    from tickets.models import Ticket
+    from tickets.services.pipeline import MAX_PIPELINE_ATTEMPTS
+
+    unfinished = Ticket.objects.exclude(pipeline_stage="done")
+    stuck = unfinished.filter(pipeline_attempts__gte=MAX_PIPELINE_ATTEMPTS, pipeline_enqueued_at__lt=timezone.now() - timedelta(minutes=10))
+    count = stuck.count()
+    if count:
+        return CheckResult(
+            "pipelines", False,
+            f"{count} ticket(s) failed the intake pipeline {MAX_PIPELINE_ATTEMPTS} times. Look at the worker logs, then route them "
+            "by hand (admin: Tickets › filter 'pipeline: Gave up').",
+        )
+    late = unfinished.filter(pipeline_enqueued_at__lt=timezone.now() - timedelta(minutes=10)).count()
+    if late:
+        return CheckResult("pipelines", False, f"{late} ticket(s) queued over 10 minutes ago are not processed yet.", warning=True)
+    return CheckResult("pipelines", True, "no stuck ticket")
+
+
 def run_checks(app, *, broker_url: str | None = None, worker_timeout: float = 3.0, skip_worker: bool = False) -> list[CheckResult]:
     results = [check_database()]
     database_ok = results[0].ok
@@ -119,5 +138,5 @@ def run_checks(app, *, broker_url: str | None = None, worker_timeout: float = 3.
         results.append(check_worker(app, broker_url, worker_timeout) if broker.ok else CheckResult("worker", False, "skipped: broker unreachable."))
     if database_ok:
         results += check_beat()
-        results += [check_knowledge_base(), check_agents()]
+        results += [check_knowledge_base(), check_agents(), check_pipelines()]
     return results

@@ -138,6 +138,7 @@ class Ticket(models.Model):
 
     pipeline_stage = models.CharField(_("pipeline stage"), max_length=12, choices=PipelineStage.choices, default=PipelineStage.RECEIVED)
     pipeline_enqueued_at = models.DateTimeField(_("pipeline queued"), null=True, blank=True)
+    pipeline_attempts = models.PositiveSmallIntegerField(_("pipeline attempts"), default=1)
     pipeline_completed_at = models.DateTimeField(_("pipeline finished"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True, unique=True)
     payload_hash = models.CharField(_("payload hash"), max_length=64, blank=True)

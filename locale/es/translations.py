@@ -84,3 +84,5 @@ ES.update({
 "pipeline stage":"etapa del proceso","pipeline queued":"proceso en cola","pipeline finished":"proceso terminado",
 "idempotency key":"clave de idempotencia","payload hash":"hash del contenido","Integration":"Integración",
 })
+ES.update({"pipeline": "proceso", "Not finished": "Sin terminar", "Gave up (needs a person)": "Abandonado (necesita una persona)",
+           "pipeline attempts": "intentos del proceso"})

@@ -34,6 +34,8 @@ from .status import apply_status
 logger = logging.getLogger(__name__)
 
 FREQUENT_CUSTOMER_WINDOW = timedelta(days=30)
+#: After this many runs (the first plus re-queues) the sweep stops and a person must look.
+MAX_PIPELINE_ATTEMPTS = 5
 
 
 def _step(stage: str, next_stage: str):
@@ -232,20 +234,34 @@ def run_pipeline(*, ticket_id) -> Ticket:
 
 def resume_unfinished_pipelines(*, older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:
     """Re-queue tickets whose pipeline was queued more than ``older_than`` ago and has not finished
-    (a worker died, the broker lost the message). Touches only unfinished rows (partial index)."""
+    (a worker died, the broker lost the message). Touches only unfinished rows (partial index).
+
+    A ticket that has failed ``MAX_PIPELINE_ATTEMPTS`` times is not re-queued again: its history
+    says so and it shows under "Gave up" in the admin and in the health check."""
     cutoff = timezone.now() - older_than
     stalled = list(
         Ticket.objects.exclude(pipeline_stage=PipelineStage.DONE)
         .filter(Q(pipeline_enqueued_at__lt=cutoff) | Q(pipeline_enqueued_at__isnull=True))
+        .filter(pipeline_attempts__lt=MAX_PIPELINE_ATTEMPTS)
         .order_by("pipeline_enqueued_at")
-        .values_list("pk", "ticket_id")[:limit]
+        .values_list("pk", "ticket_id", "pipeline_attempts")[:limit]
     )
     if not stalled:
         return 0
-    Ticket.objects.filter(pk__in=[pk for pk, _ in stalled]).update(pipeline_enqueued_at=timezone.now())
     from .intake import enqueue_pipeline
 
-    for _, ticket_id in stalled:
-        transaction.on_commit(lambda ticket_id=ticket_id: enqueue_pipeline(ticket_id))
-    logger.warning("re-queued %d stalled ticket pipeline(s)", len(stalled))
-    return len(stalled)
+    requeued = 0
+    for pk, ticket_id, attempts in stalled:
+        with transaction.atomic():
+            Ticket.objects.filter(pk=pk).update(pipeline_enqueued_at=timezone.now(), pipeline_attempts=attempts + 1)
+            if attempts + 1 >= MAX_PIPELINE_ATTEMPTS:
+                ticket = Ticket.objects.get(pk=pk)
+                record_ticket_event(
+                    ticket=ticket, kind=EventKind.PIPELINE, actor=Actor.system("pipeline sweep"), field="pipeline_stage",
+                    new=ticket.pipeline_stage,
+                    reason=f"Last automatic attempt ({MAX_PIPELINE_ATTEMPTS}); if it fails again, a person must route this ticket.",
+                )
+            transaction.on_commit(lambda ticket_id=ticket_id: enqueue_pipeline(ticket_id))
+        requeued += 1
+    logger.warning("re-queued %d stalled ticket pipeline(s)", requeued)
+    return requeued
