@@ -296,3 +296,27 @@ def test_schema_is_valid_and_documents_the_api(client):
     for path in ("/api/support/tickets:", "/api/support/tickets/{ticket_id}:", "/api/support/tickets/stats:", "/api/support/feedback:"):
         assert path in schema
     assert "ApiKeyAuth" in schema and "Prefer" in schema and "Idempotency-Key" in schema
+
+
+def test_an_agent_sees_the_answer_for_a_ticket_routed_elsewhere(desk):
+    agent = APIClient()
+    agent.force_login(User.objects.get(username="laura.sanchez"))  # billing agent
+    payload = {"subject": "App crashes", "description": "Error 500", "customer_email": "cliente@example.com"}
+    first = agent.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="phone-call-17")
+    replay = agent.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="phone-call-17")
+    assert first.status_code == replay.status_code == 202
+    assert first.json()["ticket_id"] == replay.json()["ticket_id"]
+    assert agent.get(f"{URL}/{first.json()['ticket_id']}").status_code == 404  # reading it later is still scoped
+
+
+def test_list_query_count_does_not_grow_with_the_page(api, processed, django_assert_max_num_queries):
+    from tickets.services.intake import intake_ticket
+
+    with django_assert_max_num_queries(8) as few:
+        assert api.get(URL).json()["count"] == 3
+    for n in range(12):
+        ticket = intake_ticket(data={"source": "web", "subject": f"S{n}", "description": "", "customer_email": f"n{n}@example.com"}).ticket
+        pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
+        assert api.get(URL).json()["count"] == 15
+    assert len(many.captured_queries) <= len(few.captured_queries)  # the first also stamps the key's last use

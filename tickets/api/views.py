@@ -21,7 +21,7 @@ from support_site.api.permissions import ScopedPermission
 from tickets.events import Actor
 from tickets.filters import FeedbackFilter, TicketFilter
 from tickets.models import ActorType, PipelineStage, Ticket
-from tickets.selectors import feedback_for, ticket_detail, ticket_stats, ticket_summary, visible_tickets
+from tickets.selectors import feedback_for, ticket_detail, ticket_stats, ticket_summary, tickets_with_relations, visible_tickets
 from tickets.services.edit import update_ticket
 from tickets.services.feedback import record_feedback
 from tickets.services.intake import intake_ticket
@@ -105,7 +105,8 @@ class TicketListCreateView(SupportAPIView):
             time.sleep(WAIT_POLL_SECONDS)
             ticket.refresh_from_db(fields=["pipeline_stage"])
 
-        ticket = self.tickets().get(pk=ticket.pk) if wait or not result.created else ticket
+        # The caller always sees the answer for the ticket it submitted, wherever it was routed.
+        ticket = tickets_with_relations().get(pk=ticket.pk) if wait or not result.created else ticket
         done = ticket.pipeline_stage == PipelineStage.DONE
         if wait and done:
             body, code = ticket_summary(ticket), status.HTTP_201_CREATED
