@@ -60,6 +60,11 @@ def is_supervisor(user) -> bool:
     return cached
 
 
+def may_move_between_departments(user) -> bool:
+    """Agents hand tickets over by assignment; moving a ticket to another queue is a supervisor's call."""
+    return is_supervisor(user)
+
+
 def agent_department_id(user) -> int | None:
     """The department an agent works in, or None for a user who is not an agent."""
     agent = getattr(user, "agent", None)

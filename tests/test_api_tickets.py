@@ -320,3 +320,17 @@ def test_list_query_count_does_not_grow_with_the_page(api, processed, django_ass
     with django_assert_max_num_queries(len(few.captured_queries)) as many:
         assert api.get(URL).json()["count"] == 15
     assert len(many.captured_queries) <= len(few.captured_queries)  # the first also stamps the key's last use
+
+
+def test_only_supervisors_move_tickets_between_departments(processed):
+    ticket = processed["invoice"]
+    agent = APIClient()
+    agent.force_login(User.objects.get(username="laura.sanchez"))  # billing agent, the ticket is billing's
+    refused = agent.patch(f"{URL}/{ticket.ticket_id}", {"department": "account"}, format="json")
+    assert refused.status_code == 403 and "Only supervisors" in refused.json()["detail"]
+    assert agent.patch(f"{URL}/{ticket.ticket_id}", {"status": "in_progress"}, format="json").status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.department.code == "billing"
+    supervisor = APIClient()
+    supervisor.force_login(User.objects.get(username="ana.garcia"))
+    assert supervisor.patch(f"{URL}/{ticket.ticket_id}", {"department": "account"}, format="json").status_code == 200

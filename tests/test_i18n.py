@@ -31,3 +31,19 @@ def test_admin_in_spanish(client):
         assert word.lower() in page.lower(), word
     page = client.get(reverse("admin:tickets_ticket_changelist"), HTTP_ACCEPT_LANGUAGE="en").text
     assert "Assign to me" in page and "Asignarme" not in page
+
+
+@pytest.mark.django_db
+def test_refusals_reach_the_agent_in_their_language(make_ticket):
+    from django.utils import translation
+
+    from support_site.api.exceptions import InvalidTransition
+    from tickets.events import Actor
+    from tickets.services.status import change_ticket_status
+
+    ticket = make_ticket(status="closed")
+    with translation.override("es"), pytest.raises(InvalidTransition) as refused:
+        change_ticket_status(ticket_id=ticket.ticket_id, new_status="open", actor=Actor.system())
+    assert refused.value.message == (
+        "Un ticket no puede pasar de 'closed' a 'open'. Desde 'closed' puede pasar a: ninguno (los tickets cerrados son definitivos)."
+    )

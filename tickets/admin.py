@@ -10,13 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.decorators import action, display
 
 from agents.models import ACTIVE_TICKET_STATUSES, Agent
-from agents.roles import agent_department_id, is_supervisor
+from agents.roles import agent_department_id, is_supervisor, may_move_between_departments
 from agents.services import assign_ticket
 from chatbot.admin import interaction_candidates
 from chatbot.models import ChatbotInteraction
@@ -110,7 +110,7 @@ class TicketAdminForm(forms.ModelForm):
     def clean_status(self):
         new = self.cleaned_data["status"]
         if self.instance.pk and new != self.instance.status:
-            error = transition_error(self.instance.status, new)
+            error = transition_error(self.instance.status, new, gettext)
             if error:
                 raise forms.ValidationError(error)
         return new
@@ -183,8 +183,8 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not is_supervisor(request.user):
-            fields.append("department")  # agents hand over through assignment, not by moving queues
+        if not may_move_between_departments(request.user):
+            fields.append("department")
         return fields
 
     @display(description=_("ticket"), ordering="subject")

@@ -8,6 +8,8 @@ received ──► chatbot_handled ──► resolved ──► closed
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 ALLOWED: dict[str, frozenset[str]] = {
     "received": frozenset({"chatbot_handled", "open", "in_progress", "closed"}),
     "chatbot_handled": frozenset({"open", "resolved", "closed"}),
@@ -26,13 +28,22 @@ def can_transition(old: str, new: str) -> bool:
     return new in ALLOWED.get(old, frozenset())
 
 
-def transition_error(old: str, new: str) -> str | None:
-    """None when the move is allowed, else a sentence saying why not and what is allowed."""
+def _identity(text: str) -> str:
+    return text
+
+
+def transition_error(old: str, new: str, _: Callable[[str], str] = _identity) -> str | None:
+    """None when the move is allowed, else a sentence saying why not and what is allowed.
+
+    ``_`` translates the sentence (callers pass Django's gettext; the strings are extracted by
+    makemessages), so this module stays free of Django."""
     if old == new:
-        return f"The ticket is already '{new}'."
+        return _("The ticket is already '%(status)s'.") % {"status": new}
     if new not in ALLOWED:
-        return f"Unknown status '{new}'."
+        return _("Unknown status '%(status)s'.") % {"status": new}
     if can_transition(old, new):
         return None
-    options = ", ".join(sorted(ALLOWED.get(old, ()))) or "none (closed tickets are final)"
-    return f"A ticket cannot go from '{old}' to '{new}'. From '{old}' it can go to: {options}."
+    options = ", ".join(sorted(ALLOWED.get(old, ()))) or _("none (closed tickets are final)")
+    return _("A ticket cannot go from '%(old)s' to '%(new)s'. From '%(old)s' it can go to: %(options)s.") % {
+        "old": old, "new": new, "options": options,
+    }

@@ -86,3 +86,12 @@ ES.update({
 })
 ES.update({"pipeline": "proceso", "Not finished": "Sin terminar", "Gave up (needs a person)": "Abandonado (necesita una persona)",
            "pipeline attempts": "intentos del proceso"})
+ES.update({
+"The ticket is already '%(status)s'.": "El ticket ya está en '%(status)s'.",
+"Unknown status '%(status)s'.": "Estado desconocido '%(status)s'.",
+"none (closed tickets are final)": "ninguno (los tickets cerrados son definitivos)",
+"A ticket cannot go from '%(old)s' to '%(new)s'. From '%(old)s' it can go to: %(options)s.":
+    "Un ticket no puede pasar de '%(old)s' a '%(new)s'. Desde '%(old)s' puede pasar a: %(options)s.",
+"Only open work can be escalated; this ticket is '%(status)s'.": "Solo se escala trabajo abierto; este ticket está en '%(status)s'.",
+"pipeline stage": "etapa del proceso",
+})

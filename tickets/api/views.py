@@ -10,11 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agents.models import Agent, Department
+from agents.roles import may_move_between_departments
 from integrations.models import ApiKey
 from support_site.api.exceptions import ApplicationError
 from support_site.api.permissions import ScopedPermission
@@ -150,6 +152,8 @@ class TicketDetailView(SupportAPIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         reason = changes.pop("reason", "")
+        if "department" in changes and not isinstance(request.auth, ApiKey) and not may_move_between_departments(request.user):
+            raise PermissionDenied("Only supervisors move tickets between departments; assign the ticket instead.")
         if "department" in changes:
             code = changes["department"]
             changes["department"] = None if code is None else _lookup(Department.objects.filter(is_active=True), "department", code=code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
@@ -22,7 +23,9 @@ def next_priority(level: str) -> str:
 def apply_escalation(ticket: Ticket, *, actor: Actor, reason: str) -> None:
     """Raise priority one level (critical stays critical) and the escalation level by one."""
     if ticket.status not in ACTIVE and ticket.status != "received":
-        raise InvalidTransition(f"Only open work can be escalated; this ticket is '{ticket.status}'.", field="status")
+        raise InvalidTransition(
+            _("Only open work can be escalated; this ticket is '%(status)s'.") % {"status": ticket.status}, field="status"
+        )
     old_priority, old_level = ticket.priority, ticket.escalation_level
     ticket.priority = next_priority(old_priority)
     ticket.escalation_level = old_level + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
@@ -18,7 +19,7 @@ def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str =
     """Change the status of a ticket already locked by the caller and record it.
 
     Stamps resolved/closed times; reopening clears them."""
-    error = transition_error(ticket.status, new_status)
+    error = transition_error(ticket.status, new_status, gettext)
     if error:
         raise InvalidTransition(error, field="status")
     now = timezone.now()
