@@ -59,7 +59,7 @@ def login(client, username: str) -> User:
 
 
 def admin_pages():
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         yield model, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), f"admin:{opts.app_label}_{opts.model_name}_change"
 

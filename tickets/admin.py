@@ -11,7 +11,6 @@ from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _
-from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.decorators import action, display
 

@@ -116,7 +116,7 @@ def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: b
         )
         report.count("routing rules", created)
 
-    for name in ensure_periodic_tasks():
+    for _name in ensure_periodic_tasks():
         report.count("schedules", True)
 
     # Sample tickets go through real intake (fixed ids keep this idempotent); the worker routes them.
