@@ -13,7 +13,9 @@ from tickets.services.locks import ticket_for_update
 from tickets.services.notify import broadcast_ticket_change
 from tickets.services.status import apply_status
 
-from .models import ACTIVE_TICKET_STATUSES, Agent
+from routing.engine.rules import AgentLoad, choose_agent
+
+from .models import ACTIVE_TICKET_STATUSES, Agent, Department
 
 ASSIGNABLE_STATUSES = (Status.RECEIVED, Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
 
@@ -90,3 +92,31 @@ def assign_ticket(*, ticket_id, agent_id: int, actor: Actor, reason: str = "") -
         apply_assignment(ticket, agent_id=agent_id, actor=actor, reason=reason)
         broadcast_ticket_change(ticket)
     return ticket
+
+
+def auto_assign_ticket(
+    ticket: Ticket, *, department: Department, specialties: tuple[str, ...], seniority: tuple[str, ...], actor: Actor
+) -> Agent | None:
+    """Give a ticket the caller has locked to the least-loaded free agent of the department, or
+    leave it queued with the reason in its history.
+
+    Locks every available agent of the department (in pk order) before counting their load, so
+    concurrent assignments into one department serialise and never exceed capacity."""
+    locked_ids = list(
+        Agent.objects.available().filter(department=department).order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True)
+    )
+    loads = Agent.objects.filter(pk__in=locked_ids).with_active_ticket_count().values_list(
+        "pk", "seniority", "specialties", "active_ticket_count", "max_concurrent_tickets"
+    )
+    candidates = [
+        AgentLoad(id=pk, seniority=level, specialties=tuple(skills or ()), active=active, capacity=capacity)
+        for pk, level, skills, active, capacity in loads
+    ]
+    chosen, why = choose_agent(candidates, specialties=specialties, seniority=seniority)
+    if chosen is None:
+        record_ticket_event(
+            ticket=ticket, kind=EventKind.PIPELINE, actor=actor, field="assigned_agent",
+            reason=f"Not assigned: {why}; waiting in the {department.code} queue.",
+        )
+        return None
+    return apply_assignment(ticket, agent_id=chosen.id, actor=actor, reason=f"Auto-assigned: {why}.")

@@ -8,7 +8,7 @@ from routing.engine.priority import DEFAULT_CONFIG, config_from_dict, config_to_
 from support_site.admin_utils import LinesField, json_block
 
 from .models import PrioritySettings, RoutingRule
-from .services import dry_run_rules
+from .services import DRY_RUN_DAYS, dry_run_rules
 
 
 class RoutingRuleForm(admin.options.forms.ModelForm):
@@ -47,9 +47,8 @@ class RoutingRuleAdmin(ModelAdmin):
 
     @action(description=_("Dry run: active rules plus the selected ones, against the last 30 days"), permissions=["view"])
     def dry_run(self, request, queryset):
-        days = max(1, min(int(request.POST.get("days") or request.GET.get("days") or 30), 365))
         enable = list(queryset)
-        report = dry_run_rules(enable=enable, days=days)
+        report = dry_run_rules(enable=enable, days=DRY_RUN_DAYS)
         enabled_ids = {rule.pk for rule in enable if not rule.is_active}
         rules = [r for r in RoutingRule.objects.all() if r.is_active or r.pk in enabled_ids]
         context = {

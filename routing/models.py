@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from routing.engine.conditions import ConditionError, validate_conditions
-from routing.engine.priority import PriorityConfig, config_from_dict
+from routing.engine.priority import DEFAULT_CONFIG, PriorityConfig, config_from_dict
 
+
+logger = logging.getLogger(__name__)
 
 class RoutingRule(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -77,5 +81,11 @@ class PrioritySettings(models.Model):
 
     @classmethod
     def current_config(cls) -> PriorityConfig:
+        """The effective settings. Overrides that no longer validate (say, a setting renamed in a
+        release) must not stop intake: they are ignored, loudly, until a supervisor fixes them."""
         row = cls.objects.filter(pk=1).only("overrides").first()
-        return config_from_dict(row.overrides if row else None)
+        try:
+            return config_from_dict(row.overrides if row else None)
+        except ValueError:
+            logger.error("priority settings overrides are invalid; using the defaults until they are fixed", exc_info=True)
+            return DEFAULT_CONFIG

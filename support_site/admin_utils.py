@@ -93,24 +93,3 @@ def table(headers: list[str], rows: list[list]) -> str:
     )
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
-
-def can_view(app_label: str, model_name: str):
-    """A sidebar ``permission`` callable: show the link only to users who may open the page."""
-
-    def check(request) -> bool:
-        return request.user.has_perm(f"{app_label}.view_{model_name}")
-
-    return check
-
-
-# Sidebar permission callables (settings name them by dotted path).
-sidebar_tickets_ticket = can_view("tickets", "ticket")
-sidebar_tickets_customer = can_view("tickets", "customer")
-sidebar_tickets_feedback = can_view("tickets", "feedback")
-sidebar_chatbot_faqarticle = can_view("chatbot", "faqarticle")
-sidebar_chatbot_chatbotinteraction = can_view("chatbot", "chatbotinteraction")
-sidebar_routing_routingrule = can_view("routing", "routingrule")
-sidebar_agents_agent = can_view("agents", "agent")
-sidebar_agents_department = can_view("agents", "department")
-sidebar_integrations_apikey = can_view("integrations", "apikey")
-sidebar_routing_prioritysettings = can_view("routing", "prioritysettings")

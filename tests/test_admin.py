@@ -247,3 +247,4 @@ def test_priority_settings_are_validated_and_show_the_effective_values(client, d
     assert response.status_code == 200 and "Unknown priority settings: bse" in response.text
     assert client.post(url, {"overrides": '{"base": 30, "source_points": {"phone": 8}}'}).status_code == 302
     assert PrioritySettings.current_config().source_points == {"phone": 8}
+

@@ -334,3 +334,51 @@ def test_only_supervisors_move_tickets_between_departments(processed):
     supervisor = APIClient()
     supervisor.force_login(User.objects.get(username="ana.garcia"))
     assert supervisor.patch(f"{URL}/{ticket.ticket_id}", {"department": "account"}, format="json").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wait_gives_the_connection_back_between_polls(desk, monkeypatch):
+    """A request waiting on the pipeline must not hold a (pooled) connection while it sleeps."""
+    from django.db import connection
+
+    from tickets import selectors
+    from tickets.services.intake import intake_ticket
+
+    ticket = intake_ticket(data={"source": "web", "subject": "S", "description": "", "customer_email": "w@example.com"}).ticket
+    held_while_sleeping = []
+    monkeypatch.setattr(selectors.time, "sleep", lambda seconds: held_while_sleeping.append(connection.connection is not None))
+    assert selectors.wait_until_processed(ticket_pk=ticket.pk, seconds=0.05, poll_seconds=0.01) is False
+    assert held_while_sleeping and not any(held_while_sleeping)
+    pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+    assert selectors.wait_until_processed(ticket_pk=ticket.pk, seconds=5) is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_duplicates_make_one_ticket(desk):
+    """Eight identical requests at once (same Idempotency-Key): one ticket, eight identical answers."""
+    import threading
+
+    from django.db import connections
+
+    issued = create_api_key(name="burst")
+    barrier = threading.Barrier(8)
+    answers = []
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {issued.raw_key}")
+        barrier.wait()
+        try:
+            response = post(client, VALID, HTTP_IDEMPOTENCY_KEY="burst-1")
+            answers.append((response.status_code, response.json()["ticket_id"]))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 8 and {code for code, _ in answers} == {202}
+    assert len({ticket_id for _, ticket_id in answers}) == 1
+    assert Ticket.objects.count() == 1 and TicketEvent.objects.filter(kind="created").count() == 1

@@ -186,3 +186,10 @@ def test_sweep_gives_up_after_the_last_attempt_and_says_so(desk, django_capture_
     with pytest.raises(CommandError):
         call_command("support_health_check", "--skip-worker", stdout=out)
     assert "FAIL  pipelines: 1 ticket(s) failed the intake pipeline 5 times" in out.getvalue()
+
+
+def test_invalid_stored_priority_settings_do_not_stop_intake(desk, caplog):
+    PrioritySettings.objects.create(pk=1, overrides={"renamed_in_a_release": 3})
+    ticket = submit(subject="URGENTE: Sistema caído", description="no funciona", customer_email="vip@example.com", source="phone")
+    assert ticket.pipeline_stage == "done" and ticket.priority == "critical"
+    assert "priority settings overrides are invalid" in caplog.text

@@ -74,3 +74,35 @@ def test_api_docs_are_served_offline(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
     assert b"cdn.jsdelivr" not in docs.content  # served from the sidecar, no internet needed
+
+
+@pytest.mark.parametrize(("pool_size", "expected"), [("", "pool 10, conn_max_age 0"), ("0", "pool None, conn_max_age 60")])
+def test_postgresql_uses_a_connection_pool_unless_turned_off(tmp_path, pool_size, expected):
+    env = {"DATABASE_URL": "postgres://u:p@db.invalid:5432/support", "SUPPORT_VAR_DIR": str(tmp_path)}
+    if pool_size:
+        env["DATABASE_POOL_MAX_SIZE"] = pool_size
+    result = manage(
+        "shell", "-c",
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(f\"pool {d.get('OPTIONS', {}).get('pool', {}).get('max_size')}, conn_max_age {d['CONN_MAX_AGE']}\")",
+        env_overrides=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_intake_benchmark_runs_against_a_live_server(live_server):
+    """bench/intake.py is a tool people run; keep it working (POST-only needs no worker)."""
+    from integrations.services import create_api_key
+
+    key = create_api_key(name="bench-smoke").raw_key
+    result = subprocess.run(
+        [sys.executable, "bench/intake.py", "--url", live_server.url, "--key", key, "-n", "6", "-c", "2", "--post-only"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "stored 6  errors 0" in result.stdout
+    from tickets.models import Ticket
+
+    assert Ticket.objects.count() == 6

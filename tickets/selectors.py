@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from agents.roles import agent_department_id, is_supervisor
 from chatbot.models import ChatbotInteraction
 from integrations.models import ApiKey
-from tickets.models import Feedback, Status, Ticket
+from tickets.models import Feedback, PipelineStage, Status, Ticket
 
 
 def tickets_with_relations() -> QuerySet[Ticket]:
@@ -81,6 +83,18 @@ def ticket_detail(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def ticket_facts(ticket: Ticket) -> dict[str, Any]:
+    """What the routing and priority engines may look at, as plain data."""
+    customer = ticket.customer
+    return {
+        "category": ticket.category, "source": ticket.source, "priority": ticket.priority,
+        "priority_score": float(ticket.priority_score), "language": ticket.language, "subject": ticket.subject,
+        "description": ticket.description, "tags": list(ticket.tags or []),
+        "customer": {"tier": customer.tier, "email": customer.email, "name": customer.name},
+        "metadata": dict(ticket.metadata or {}),
+    }
+
+
 def _counts(queryset: QuerySet, field: str) -> dict[str, int]:
     return {(key or "none"): total for key, total in queryset.values_list(field).annotate(total=Count("pk")).order_by()}
 
@@ -109,3 +123,27 @@ def ticket_stats(*, tickets: QuerySet[Ticket], hours: int) -> dict[str, Any]:
 
 def feedback_for(*, tickets: QuerySet[Ticket]) -> QuerySet[Feedback]:
     return Feedback.objects.filter(ticket__in=tickets).select_related("ticket", "customer")
+
+
+def feedback_detail(feedback: Feedback) -> dict[str, Any]:
+    return {
+        "ticket_id": str(feedback.ticket.ticket_id), "customer_email": feedback.customer.email,
+        "satisfaction_score": feedback.satisfaction, "nps_score": feedback.nps, "feedback_text": feedback.comment,
+        "created_at": feedback.created_at,
+    }
+
+
+def wait_until_processed(*, ticket_pk: int, seconds: float, poll_seconds: float = 0.1) -> bool:
+    """Poll until the ticket's pipeline is done or ``seconds`` pass; True when it finished.
+
+    Between polls the database connection is given back (to the pool on PostgreSQL): a request
+    waiting up to 30 s must not hold one of the process's few pooled connections while it sleeps."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if Ticket.objects.filter(pk=ticket_pk, pipeline_stage=PipelineStage.DONE).exists():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        if not connection.in_atomic_block:
+            connection.close()
+        time.sleep(poll_seconds)

@@ -5,6 +5,18 @@ from __future__ import annotations
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+
+def _link(title, icon: str, app_label: str, model_name: str) -> dict:
+    """A sidebar link to a model's list, shown only to users who may open it."""
+    permission = f"{app_label}.view_{model_name}"
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(f"admin:{app_label}_{model_name}_changelist"),
+        "permission": lambda request: request.user.has_perm(permission),
+    }
+
+
 UNFOLD = {
     "SITE_TITLE": _("Support desk"),
     "SITE_HEADER": _("Support desk"),
@@ -18,26 +30,26 @@ UNFOLD = {
             {
                 "title": _("Work"),
                 "items": [
-                    {"title": _("Tickets"), "icon": "confirmation_number", "link": reverse_lazy("admin:tickets_ticket_changelist"), "permission": "support_site.admin_utils.sidebar_tickets_ticket"},
-                    {"title": _("Customers"), "icon": "group", "link": reverse_lazy("admin:tickets_customer_changelist"), "permission": "support_site.admin_utils.sidebar_tickets_customer"},
-                    {"title": _("Feedback"), "icon": "reviews", "link": reverse_lazy("admin:tickets_feedback_changelist"), "permission": "support_site.admin_utils.sidebar_tickets_feedback"},
+                    _link(_("Tickets"), "confirmation_number", "tickets", "ticket"),
+                    _link(_("Customers"), "group", "tickets", "customer"),
+                    _link(_("Feedback"), "reviews", "tickets", "feedback"),
                 ],
             },
             {
                 "title": _("Knowledge and routing"),
                 "items": [
-                    {"title": _("FAQ articles"), "icon": "menu_book", "link": reverse_lazy("admin:chatbot_faqarticle_changelist"), "permission": "support_site.admin_utils.sidebar_chatbot_faqarticle"},
-                    {"title": _("Bot interactions"), "icon": "smart_toy", "link": reverse_lazy("admin:chatbot_chatbotinteraction_changelist"), "permission": "support_site.admin_utils.sidebar_chatbot_chatbotinteraction"},
-                    {"title": _("Routing rules"), "icon": "alt_route", "link": reverse_lazy("admin:routing_routingrule_changelist"), "permission": "support_site.admin_utils.sidebar_routing_routingrule"},
-                    {"title": _("Priority settings"), "icon": "tune", "link": reverse_lazy("admin:routing_prioritysettings_changelist"), "permission": "support_site.admin_utils.sidebar_routing_prioritysettings"},
+                    _link(_("FAQ articles"), "menu_book", "chatbot", "faqarticle"),
+                    _link(_("Bot interactions"), "smart_toy", "chatbot", "chatbotinteraction"),
+                    _link(_("Routing rules"), "alt_route", "routing", "routingrule"),
+                    _link(_("Priority settings"), "tune", "routing", "prioritysettings"),
                 ],
             },
             {
                 "title": _("Team"),
                 "items": [
-                    {"title": _("Agents"), "icon": "badge", "link": reverse_lazy("admin:agents_agent_changelist"), "permission": "support_site.admin_utils.sidebar_agents_agent"},
-                    {"title": _("Departments"), "icon": "apartment", "link": reverse_lazy("admin:agents_department_changelist"), "permission": "support_site.admin_utils.sidebar_agents_department"},
-                    {"title": _("API keys"), "icon": "key", "link": reverse_lazy("admin:integrations_apikey_changelist"), "permission": "support_site.admin_utils.sidebar_integrations_apikey"},
+                    _link(_("Agents"), "badge", "agents", "agent"),
+                    _link(_("Departments"), "apartment", "agents", "department"),
+                    _link(_("API keys"), "key", "integrations", "apikey"),
                 ],
             },
         ],

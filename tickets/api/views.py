@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -22,8 +20,17 @@ from support_site.api.exceptions import ApplicationError
 from support_site.api.permissions import ScopedPermission
 from tickets.events import Actor
 from tickets.filters import FeedbackFilter, TicketFilter
-from tickets.models import ActorType, PipelineStage, Ticket
-from tickets.selectors import feedback_for, ticket_detail, ticket_stats, ticket_summary, tickets_with_relations, visible_tickets
+from tickets.models import ActorType, Ticket
+from tickets.selectors import (
+    feedback_detail,
+    feedback_for,
+    ticket_detail,
+    ticket_stats,
+    ticket_summary,
+    tickets_with_relations,
+    visible_tickets,
+    wait_until_processed,
+)
 from tickets.services.edit import update_ticket
 from tickets.services.feedback import record_feedback
 from tickets.services.intake import intake_ticket
@@ -42,7 +49,6 @@ from .serializers import (
 )
 
 MAX_WAIT_SECONDS = 30
-WAIT_POLL_SECONDS = 0.1
 
 
 def actor_for(request) -> Actor:
@@ -102,15 +108,10 @@ class TicketListCreateView(SupportAPIView):
         ticket = result.ticket
 
         wait = requested_wait(request)
-        deadline = time.monotonic() + wait
-        while wait and ticket.pipeline_stage != PipelineStage.DONE and time.monotonic() < deadline:
-            time.sleep(WAIT_POLL_SECONDS)
-            ticket.refresh_from_db(fields=["pipeline_stage"])
-
+        done = wait_until_processed(ticket_pk=ticket.pk, seconds=wait) if wait else False
         # The caller always sees the answer for the ticket it submitted, wherever it was routed.
         ticket = tickets_with_relations().get(pk=ticket.pk) if wait or not result.created else ticket
-        done = ticket.pipeline_stage == PipelineStage.DONE
-        if wait and done:
+        if done:
             body, code = ticket_summary(ticket), status.HTTP_201_CREATED
         else:
             body, code = {"ticket_id": str(ticket.ticket_id), "status": ticket.status}, status.HTTP_202_ACCEPTED
@@ -201,18 +202,11 @@ class FeedbackView(SupportAPIView):
             ticket_id=values["ticket_id"], satisfaction=values["satisfaction_score"], nps=values.get("nps_score"),
             comment=values["feedback_text"], customer_email=values.get("customer_email"),
         )
-        return Response(_feedback(feedback), status=status.HTTP_201_CREATED)
+        return Response(feedback_detail(feedback), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: FeedbackOut(many=True), **ERRORS}, operation_id="feedback_list", summary="List feedback")
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset()).order_by("-created_at", "-pk")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response([_feedback(f) for f in page])
+        return self.get_paginated_response([feedback_detail(f) for f in page])
 
-
-def _feedback(feedback) -> dict:
-    return {
-        "ticket_id": str(feedback.ticket.ticket_id), "customer_email": feedback.customer.email,
-        "satisfaction_score": feedback.satisfaction, "nps_score": feedback.nps, "feedback_text": feedback.comment,
-        "created_at": feedback.created_at,
-    }

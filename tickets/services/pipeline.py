@@ -17,15 +17,17 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from agents.models import ACTIVE_TICKET_STATUSES, Agent, Department
-from agents.services import apply_assignment
+from agents.models import Department
+from agents.services import auto_assign_ticket
 from chatbot.services import attempt_chatbot_answer
 from routing.engine.priority import TicketSignals, score_priority
-from routing.engine.rules import AgentLoad, RoutingDecision, RuleSpec, choose_agent, route
-from routing.models import PrioritySettings, RoutingRule
+from routing.engine.rules import route
+from routing.models import PrioritySettings
+from routing.selectors import active_rule_specs
 from tickets.events import Actor, record_ticket_event
 from tickets.language import detect_language
 from tickets.models import Category, EventKind, PipelineStage, Status, Ticket
+from tickets.selectors import ticket_facts
 
 from .locks import ticket_for_update
 from .notify import broadcast_ticket_change
@@ -130,28 +132,6 @@ def prioritise_ticket(ticket: Ticket) -> None:
     )
 
 
-def ticket_facts(ticket: Ticket) -> dict:
-    customer = ticket.customer
-    return {
-        "category": ticket.category, "source": ticket.source, "priority": ticket.priority,
-        "priority_score": float(ticket.priority_score), "language": ticket.language, "subject": ticket.subject,
-        "description": ticket.description, "tags": list(ticket.tags or []),
-        "customer": {"tier": customer.tier, "email": customer.email, "name": customer.name},
-        "metadata": dict(ticket.metadata or {}),
-    }
-
-
-def active_rule_specs() -> list[RuleSpec]:
-    return [rule_spec(rule) for rule in RoutingRule.objects.filter(is_active=True).select_related("target_department")]
-
-
-def rule_spec(rule: RoutingRule) -> RuleSpec:
-    return RuleSpec(
-        id=rule.pk, name=rule.name, order=rule.order, conditions=rule.conditions, department=rule.target_department.code,
-        specialties=tuple(rule.target_specialties or ()), auto_assign=rule.auto_assign,
-    )
-
-
 @_step(PipelineStage.PRIORITISED, PipelineStage.ROUTED)
 def route_ticket(ticket: Ticket) -> None:
     """Choose the department by rules, category or priority; assign an agent when the rule asks."""
@@ -176,32 +156,10 @@ def route_ticket(ticket: Ticket) -> None:
     if ticket.status == Status.RECEIVED:
         apply_status(ticket, new_status=Status.OPEN, actor=Actor.system("pipeline"), reason="Routed to a human queue.")
     if department and decision.auto_assign and ticket.status == Status.OPEN and ticket.assigned_agent_id is None:
-        auto_assign(ticket, department=department, decision=decision)
-
-
-def auto_assign(ticket: Ticket, *, department: Department, decision: RoutingDecision) -> Agent | None:
-    """Give the ticket to the least-loaded free agent of the department, or leave it queued.
-
-    Locks every available agent of the department (in pk order) before counting their load,
-    so concurrent assignments into one department serialise and never exceed capacity."""
-    locked_ids = list(
-        Agent.objects.available().filter(department=department).order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True)
-    )
-    loads = Agent.objects.filter(pk__in=locked_ids).annotate(
-        active=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE_TICKET_STATUSES))
-    ).values_list("pk", "seniority", "specialties", "active", "max_concurrent_tickets")
-    candidates = [
-        AgentLoad(id=pk, seniority=seniority, specialties=tuple(specialties or ()), active=active, capacity=capacity)
-        for pk, seniority, specialties, active, capacity in loads
-    ]
-    chosen, why = choose_agent(candidates, specialties=decision.specialties, seniority=decision.seniority)
-    if chosen is None:
-        record_ticket_event(
-            ticket=ticket, kind=EventKind.PIPELINE, actor=Actor.system("assigner"), field="assigned_agent",
-            reason=f"Not assigned: {why}; waiting in the {department.code} queue.",
+        auto_assign_ticket(
+            ticket, department=department, specialties=decision.specialties, seniority=decision.seniority,
+            actor=Actor.system("assigner"),
         )
-        return None
-    return apply_assignment(ticket, agent_id=chosen.id, actor=Actor.system("assigner"), reason=f"Auto-assigned: {why}.")
 
 
 @_step(PipelineStage.ROUTED, PipelineStage.DONE)
