@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
-from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, table
+from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, json_block, table
 
-from .models import ChatbotInteraction, FAQArticle
+from .models import ChatbotInteraction, ChatbotSettings, Experiment, ExperimentVariant, FAQArticle, KnowledgeBaseState
+from .selectors import experiment_results
 
 
 class FAQArticleForm(admin.options.forms.ModelForm):
@@ -35,23 +36,78 @@ class FAQArticleAdmin(ModelAdmin):
         return len(obj.example_questions or [])
 
 
+def _fmt(value, digits: int = 3) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
 def interaction_candidates(obj: ChatbotInteraction) -> str:
-    rows = [[m.get("article_id", ""), m.get("language", ""), m.get("title", ""), f"{m.get('score', 0):.3f}"] for m in obj.matched_articles or []]
-    return table([_("article"), _("language"), _("title"), _("score")], rows)
+    """The ranked candidates with every score that went into the ranking."""
+    matches = obj.matched_articles or []
+    components = sorted({k for m in matches for k in m if k.startswith("cos_")})
+    headers = [_("article"), _("title"), _("score")] + components + ["bm25"]
+    rows = [
+        [m.get("article_id", ""), m.get("title", ""), _fmt(m.get("score"))]
+        + [_fmt(m.get(c)) for c in components]
+        + [_fmt(m.get("bm25"))]
+        for m in matches
+    ]
+    return table(headers, rows)
+
+
+class InteractionDisplayMixin:
+    @display(description=_("candidates"))
+    def candidates(self, obj: ChatbotInteraction) -> str:
+        return interaction_candidates(obj)
+
+    @display(description=_("confidence features"))
+    def features_table(self, obj: ChatbotInteraction) -> str:
+        return table([_("feature"), _("value")], [[k, _fmt(v, 4)] for k, v in (obj.features or {}).items()])
 
 
 @admin.register(ChatbotInteraction)
-class ChatbotInteractionAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAdmin):
+class ChatbotInteractionAdmin(InteractionDisplayMixin, DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAdmin):
     department_path = "ticket__department"
-    list_display = ["ticket", "outcome", "confidence_display", "article", "intent", "model_used", "created_at"]
-    list_filter = ["resolved", "intent", "model_used", "language"]
+    list_display = ["ticket", "outcome", "confidence_display", "article", "intent", "deflection", "model_used", "created_at"]
+    list_filter = ["resolved", "deflection", "intent", "model_used", "language", "variant"]
     search_fields = ["query", "ticket__subject"]
     list_select_related = ["ticket", "article"]
-    fields = [
-        "ticket", "query", "language", "intent", "candidates", "article", "confidence", "threshold", "resolved",
-        "decision_reason", "answer", "model_used", "prompt_tokens", "completion_tokens", "latency_ms", "created_at",
+    fieldsets = [
+        (None, {"fields": ["ticket", "query", "language", "intent", "created_at"]}),
+        (
+            _("Decision"),
+            {
+                "fields": [
+                    "candidates",
+                    "article",
+                    "confidence",
+                    "threshold",
+                    "resolved",
+                    "decision_reason",
+                    "features_table",
+                    "encoders",
+                ]
+            },
+        ),
+        (
+            _("Answer"),
+            {
+                "fields": [
+                    "answer",
+                    "answer_language",
+                    "model_used",
+                    "prompt_version",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "cost_usd",
+                    "latency_ms",
+                    "llm_error",
+                    "variant",
+                ]
+            },
+        ),
+        (_("Deflection"), {"fields": ["deflection", "deflection_reason", "deflection_settled_at", "customer_confirmed"]}),
     ]
-    readonly_fields = fields
+    readonly_fields = [f for _name, opts in fieldsets for f in opts["fields"]]
 
     @display(description=_("outcome"), label={"resolved": "success", "escalated": "warning"})
     def outcome(self, obj: ChatbotInteraction) -> tuple[str, str]:
@@ -61,6 +117,126 @@ class ChatbotInteractionAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAd
     def confidence_display(self, obj: ChatbotInteraction) -> str:
         return f"{obj.confidence:.2f}"
 
-    @display(description=_("candidates"))
-    def candidates(self, obj: ChatbotInteraction) -> str:
-        return interaction_candidates(obj)
+
+class SingletonAdminMixin:
+    def has_add_permission(self, request) -> bool:
+        return not self.model.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ChatbotSettingsForm(admin.options.forms.ModelForm):
+    out_of_scope_examples = LinesField(
+        label=_("questions the bot must not answer"), help_text=ChatbotSettings._meta.get_field("out_of_scope_examples").help_text
+    )
+
+    class Meta:
+        model = ChatbotSettings
+        fields = "__all__"
+
+
+@admin.register(ChatbotSettings)
+class ChatbotSettingsAdmin(SingletonAdminMixin, ModelAdmin):
+    form = ChatbotSettingsForm
+    list_display = ["__str__", "enabled", "confidence_threshold", "deflection_window_hours", "prompt_version", "updated_at"]
+    fields = [
+        "enabled",
+        "confidence_threshold",
+        "deflection_window_hours",
+        "lexical_weight",
+        "use_language_model",
+        "prompt_version",
+        "out_of_scope_examples",
+    ]
+
+
+@admin.register(KnowledgeBaseState)
+class KnowledgeBaseStateAdmin(SingletonAdminMixin, ReadOnlyAdminMixin, ModelAdmin):
+    """The index version and its calibration: how far the bot's confidence can be trusted."""
+
+    list_display = ["__str__", "calibrated_version", "calibration_signature", "calibrated_at"]
+    fields = ["version", "calibrated_version", "calibration_signature", "calibrated_at", "summary", "reliability", "model"]
+    readonly_fields = fields
+
+    @display(description=_("calibration"))
+    def summary(self, obj: KnowledgeBaseState) -> str:
+        data = obj.calibration or {}
+        if not data:
+            return str(_("Not calibrated: add example questions to the articles (at least a few per article)."))
+        return _("%(samples)s samples (%(positives)s correct answers), out-of-fold calibration error %(ece)s") % {
+            "samples": data.get("samples"),
+            "positives": data.get("positives"),
+            "ece": _fmt(data.get("ece")),
+        }
+
+    @display(description=_("reliability (out of fold)"))
+    def reliability(self, obj: KnowledgeBaseState) -> str:
+        rows = [
+            [f"{r['from']:.1f}–{r['to']:.1f}", r["count"], _fmt(r["confidence"]), _fmt(r["accuracy"])]
+            for r in (obj.calibration or {}).get("reliability", [])
+        ]
+        return table([_("confidence"), _("questions"), _("mean confidence"), _("right")], rows)
+
+    @display(description=_("model"))
+    def model(self, obj: KnowledgeBaseState) -> str:
+        data = obj.calibration or {}
+        return json_block(dict(zip(data.get("feature_names", []), data.get("coef", []), strict=False)))
+
+
+class ExperimentVariantInline(TabularInline):
+    model = ExperimentVariant
+    extra = 0
+    fields = ["key", "weight", "confidence_threshold", "prompt_version"]
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(ModelAdmin):
+    list_display = ["name", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    inlines = [ExperimentVariantInline]
+    fields = ["name", "description", "is_active", "results"]
+    readonly_fields = ["results"]
+
+    @display(description=_("results per variant"))
+    def results(self, obj: Experiment) -> str:
+        if not obj.pk:
+            return "—"
+
+        def pct(value):
+            return "—" if value is None else f"{value:.0%}"
+
+        rows = [
+            [
+                r["variant"],
+                _fmt(r["threshold"], 2) or "—",
+                r["prompt_version"] or "—",
+                r["attempts"],
+                pct(r["answer_rate"]),
+                r["deflected"],
+                r["failed"],
+                r["pending"],
+                pct(r["deflection_rate"]),
+                pct(r["reopen_rate"]),
+                "—" if r["csat"] is None else f"{r['csat']} ({r['csat_answers']})",
+                f"{r['cost_usd']:.4f}",
+            ]
+            for r in experiment_results(obj)
+        ]
+        return table(
+            [
+                _("variant"),
+                _("threshold"),
+                _("prompt"),
+                _("attempts"),
+                _("answered"),
+                _("deflected"),
+                _("failed"),
+                _("pending"),
+                _("deflection rate"),
+                _("reopen rate"),
+                _("CSAT"),
+                _("cost (USD)"),
+            ],
+            rows,
+        )

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ChatbotConfig(AppConfig):
     name = "chatbot"
     verbose_name = _("Chatbot")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

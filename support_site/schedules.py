@@ -34,6 +34,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         every_seconds=60,
         description="Re-queues tickets whose intake pipeline did not finish (worker killed, message lost).",
     ),
+    Schedule(
+        name="chatbot: settle deflections",
+        task="chatbot.settle_deflections",
+        every_seconds=3600,
+        description="Bot answers older than the deflection window with no complaint count as deflected.",
+    ),
 )
 
 

@@ -15,6 +15,17 @@ from tickets.models import Customer, Ticket
 _counter = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def fresh_knowledge_index():
+    """Each test's database starts over, so the bot's per-process index must too (the encoders
+    stay loaded and remember what they encoded, so this costs little)."""
+    from chatbot.knowledge import forget_snapshot
+
+    forget_snapshot()
+    yield
+    forget_snapshot()
+
+
 @pytest.fixture
 def departments(db) -> dict[str, Department]:
     return {

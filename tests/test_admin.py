@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
 
 from agents.models import Agent
-from chatbot.models import ChatbotInteraction, FAQArticle
+from chatbot.models import Experiment, ExperimentVariant, KnowledgeBaseState, ChatbotInteraction, FAQArticle
 from integrations.services import create_api_key
 from routing.models import PrioritySettings, RoutingRule
 from tickets.demo.loader import load_demo_desk
@@ -41,7 +41,14 @@ def desk(db):
         matched_articles=[{"article_id": "faq-002", "language": "es", "title": "¿Cómo descargo mis facturas?", "score": 0.55}],
         decision_reason="Confidence 0.55 below 0.70",
     )
-    ChatbotInteraction.objects.create(ticket=tech_ticket, query="Sistema caído", confidence=0.1, decision_reason="Outage: no article")
+    experiment = Experiment.objects.create(name="threshold-test", is_active=True)
+    strict = ExperimentVariant.objects.create(experiment=experiment, key="strict", confidence_threshold=0.85)
+    ExperimentVariant.objects.create(experiment=experiment, key="control")
+    ChatbotInteraction.objects.create(ticket=tech_ticket, query="Sistema caído", confidence=0.1, decision_reason="Outage: no article",
+                                      variant=strict, features={"score": 1.2, "margin": 0.1})
+    KnowledgeBaseState.objects.update_or_create(pk=1, defaults={"calibration": {
+        "feature_names": ["score"], "coef": [1.0], "samples": 40, "positives": 20, "ece": 0.03,
+        "reliability": [{"from": 0.9, "to": 1.0, "count": 20, "confidence": 0.95, "accuracy": 0.9}]}})
     Feedback.objects.create(ticket=bill_ticket, customer=vip, satisfaction=4)
     Feedback.objects.create(ticket=tech_ticket, customer=vip, satisfaction=2, comment="Slow to answer")
     create_api_key(name="web-form")

@@ -35,11 +35,13 @@ def visible_tickets(*, user, auth=None) -> QuerySet[Ticket]:
 def _chatbot(ticket: Ticket) -> dict[str, Any]:
     interactions = list(ticket.chatbot_interactions.all())
     if not interactions:
-        return {"attempted": False, "resolved": False, "confidence": None, "article_id": None}
+        return {"attempted": False, "resolved": False, "confidence": None, "article_id": None, "answer": None,
+                "reason": None, "deflection": None}
     last = interactions[0]
     return {
         "attempted": True, "resolved": last.resolved, "confidence": round(last.confidence, 4),
         "article_id": last.article.article_id if last.article else None,
+        "answer": last.answer or None, "reason": last.decision_reason or None, "deflection": last.deflection or None,
     }
 
 

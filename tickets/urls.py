@@ -6,5 +6,6 @@ urlpatterns = [
     path("tickets", views.TicketListCreateView.as_view(), name="api-tickets"),
     path("tickets/stats", views.TicketStatsView.as_view(), name="api-ticket-stats"),
     path("tickets/<uuid:ticket_id>", views.TicketDetailView.as_view(), name="api-ticket-detail"),
+    path("tickets/<uuid:ticket_id>/bot-feedback", views.BotAnswerFeedbackView.as_view(), name="api-bot-feedback"),
     path("feedback", views.FeedbackView.as_view(), name="api-feedback"),
 ]

@@ -4,4 +4,5 @@ from .base import *  # noqa: F403
 from .celery import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .drf import *  # noqa: F403
+from .chatbot import *  # noqa: F403
 from .admin_theme import *  # noqa: F403

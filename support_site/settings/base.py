@@ -173,6 +173,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The filesystem transport has no host; kombu warns about it on every connection.
         "kombu.connection": {"level": "ERROR"},
+        "bm25s": {"level": "WARNING"},
     },
 }
 

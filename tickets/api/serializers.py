@@ -108,6 +108,21 @@ class ChatbotOut(serializers.Serializer):
     resolved = serializers.BooleanField()
     confidence = serializers.FloatField(allow_null=True)
     article_id = serializers.CharField(allow_null=True)
+    answer = serializers.CharField(allow_null=True, help_text="The answer sent to the customer, when the bot answered.")
+    reason = serializers.CharField(allow_null=True, help_text="Why the bot answered or escalated.")
+    deflection = serializers.CharField(allow_null=True, help_text="pending, deflected or failed; null when the bot did not answer.")
+
+
+class BotAnswerFeedbackIn(StrictSerializer):
+    solved = serializers.BooleanField(help_text="The customer's answer to \"did this solve your problem?\"")
+    customer_email = serializers.EmailField(required=False, help_text="When given, must be the ticket's customer.")
+
+
+class BotAnswerFeedbackOut(serializers.Serializer):
+    ticket_id = serializers.UUIDField()
+    status = serializers.CharField()
+    deflection = serializers.CharField()
+    customer_confirmed = serializers.BooleanField()
 
 
 class FactorOut(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from agents.models import Agent, Department
 from agents.roles import may_move_between_departments
+from chatbot.services import record_bot_answer_feedback
 from integrations.models import ApiKey
 from support_site.api.exceptions import ApplicationError
 from support_site.api.permissions import ScopedPermission
@@ -36,6 +37,8 @@ from tickets.services.feedback import record_feedback
 from tickets.services.intake import intake_ticket
 
 from .serializers import (
+    BotAnswerFeedbackIn,
+    BotAnswerFeedbackOut,
     ErrorOut,
     FeedbackIn,
     FeedbackOut,
@@ -210,3 +213,25 @@ class FeedbackView(SupportAPIView):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([feedback_detail(f) for f in page])
 
+
+
+class BotAnswerFeedbackView(SupportAPIView):
+    """The customer's answer to "did this solve your problem?" for the bot's answer."""
+
+    required_scopes = {"POST": "feedback:write"}
+    view_perm = "tickets.view_ticket"
+    serializer_class = BotAnswerFeedbackOut
+
+    @extend_schema(request=BotAnswerFeedbackIn, responses={200: BotAnswerFeedbackOut, **ERRORS},
+                   operation_id="bot_answer_feedback", summary="Say whether the bot's answer solved the ticket")
+    def post(self, request, ticket_id):
+        data = BotAnswerFeedbackIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        get_object_or_404(self.tickets(), ticket_id=ticket_id)
+        interaction = record_bot_answer_feedback(
+            ticket_id=ticket_id, solved=data.validated_data["solved"], customer_email=data.validated_data.get("customer_email")
+        )
+        ticket = interaction.ticket
+        ticket.refresh_from_db(fields=["status"])
+        return Response({"ticket_id": ticket.ticket_id, "status": ticket.status, "deflection": interaction.deflection,
+                         "customer_confirmed": interaction.customer_confirmed})

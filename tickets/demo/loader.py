@@ -18,7 +18,7 @@ from django.db import transaction
 
 from agents.models import Agent, Department
 from agents.roles import AGENTS_GROUP, SUPERVISORS_GROUP
-from chatbot.models import FAQArticle
+from chatbot.models import ChatbotSettings, FAQArticle
 from routing.engine.conditions import validate_conditions
 from routing.models import RoutingRule
 from support_site.schedules import ensure_periodic_tasks
@@ -103,6 +103,9 @@ def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: b
                 },
             )
             report.count("faq articles", created)
+
+    _, created = ChatbotSettings.objects.get_or_create(pk=1, defaults=_load("bot.json"))
+    report.count("bot settings", created)
 
     for item in desk["routing_rules"]:
         validate_conditions(item["conditions"])

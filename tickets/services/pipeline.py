@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from agents.models import Department
 from agents.services import auto_assign_ticket
-from chatbot.services import attempt_chatbot_answer
+from chatbot.services import propose_answer, record_bot_attempt
 from routing.engine.priority import TicketSignals, score_priority
 from routing.engine.rules import route
 from routing.models import PrioritySettings
@@ -79,16 +79,25 @@ def normalise_ticket(ticket: Ticket) -> None:
     )
 
 
-@_step(PipelineStage.NORMALISED, PipelineStage.CHATBOT)
-def attempt_chatbot(ticket: Ticket) -> None:
-    """Let the bot try the knowledge base; a resolved ticket becomes ``chatbot_handled``."""
-    outcome = attempt_chatbot_answer(ticket)
-    record_ticket_event(
-        ticket=ticket, kind=EventKind.CHATBOT, actor=Actor.chatbot(), reason=outcome.reason,
-        data={"attempted": outcome.attempted, "resolved": outcome.resolved, "confidence": outcome.confidence, "article_id": outcome.article_id},
-    )
-    if outcome.resolved and ticket.status == Status.RECEIVED:
-        apply_status(ticket, new_status=Status.CHATBOT_HANDLED, actor=Actor.chatbot(), reason=outcome.reason)
+def attempt_chatbot(*, ticket_id) -> bool:
+    """Let the bot try the knowledge base; a resolved ticket becomes ``chatbot_handled``.
+
+    Unlike the other steps, the slow part (retrieval, the optional language model) runs before
+    the transaction, so no lock is held while a model answers; the result is stored only if the
+    ticket is still at this stage, so a concurrent or repeated run records nothing twice."""
+    lookup = {"pk": ticket_id} if isinstance(ticket_id, int) else {"ticket_id": ticket_id}
+    ticket = Ticket.objects.select_related("customer").filter(**lookup).first()
+    if ticket is None or ticket.pipeline_stage != PipelineStage.NORMALISED:
+        return False
+    outcome = propose_answer(ticket)
+    with transaction.atomic():
+        ticket = ticket_for_update(ticket_id)
+        if ticket.pipeline_stage != PipelineStage.NORMALISED:
+            return False
+        record_bot_attempt(ticket, outcome)
+        ticket.pipeline_stage = PipelineStage.CHATBOT
+        ticket.save(update_fields=["pipeline_stage", "updated_at"])
+    return True
 
 
 def infer_category(ticket: Ticket) -> None:

@@ -6,10 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from chatbot.deflection import fail_deflection
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
 from tickets.models import EventKind, Status, Ticket
-from tickets.transitions import transition_error
+from tickets.transitions import ACTIVE, transition_error
 
 from .locks import ticket_for_update
 from .notify import broadcast_ticket_change
@@ -33,6 +34,8 @@ def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str =
         ticket.resolved_at = ticket.resolved_at or now
     elif new_status == Status.OPEN and old in (Status.RESOLVED, Status.CHATBOT_HANDLED):
         ticket.resolved_at = None
+    if old == Status.CHATBOT_HANDLED and new_status in ACTIVE:
+        fail_deflection(ticket_id=ticket.pk, reason=reason or "The ticket was reopened for a person.")
     ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "updated_at"])
     record_ticket_event(ticket=ticket, kind=EventKind.STATUS_CHANGED, actor=actor, field="status", old=old, new=new_status, reason=reason)
 

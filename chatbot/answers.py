@@ -1,0 +1,32 @@
+"""The bot's answer without a language model: the article itself, in the customer's language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from .models import FAQArticle
+
+
+def article_url(article: FAQArticle) -> str:
+    return settings.SUPPORT_BASE_URL.rstrip("/") + reverse("chatbot:faq-article", args=[article.article_id, article.language])
+
+
+def pick_translation(articles: dict, article_id: str, language: str) -> FAQArticle | None:
+    """The article in ``language`` when it exists, else English, else any language it has."""
+    for lang in (language, "en", "es"):
+        if (article_id, lang) in articles:
+            return articles[(article_id, lang)]
+    return next((a for (key, _lang), a in articles.items() if key == article_id), None)
+
+
+def offline_answer(article: FAQArticle, language: str) -> str:
+    with translation.override(language or article.language):
+        lead = gettext("Hello! This article from our help centre answers your question:")
+        link = gettext("Read it online: %(url)s") % {"url": article_url(article)}
+        ask = gettext(
+            "Did this solve your problem? If it did not, reply to this message and a person from our team will help you."
+        )
+    return f"{lead}\n\n{article.title}\n\n{article.content.strip()}\n\n{link}\n\n{ask}"
