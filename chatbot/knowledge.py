@@ -21,11 +21,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tickets.language import detect_language
+
 from .engine.calibration import Calibrator, calibrate_index
 from .engine.encoders import LoadedEncoders, load_encoders
 from .engine.index import BODY, OUT_OF_SCOPE, QUESTION, TITLE, Document, KnowledgeIndex, View, encode_views
-from tickets.language import detect_language
-
 from .models import ArticleEmbedding, ChatbotSettings, FAQArticle, KnowledgeBaseState
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from .engine.decision import Decision, decide
 from .engine.experiments import pick_variant
 from .engine.intents import detect_intent
 from .llm import compose_answer, llm_configured
-from .models import ChatbotInteraction, ChatbotSettings, Deflection, Experiment, ExperimentVariant
+from .models import ChatbotInteraction, ChatbotSettings, Deflection, Experiment, ExperimentVariant, FAQArticle
 
 logger = logging.getLogger(__name__)
 TOP_K = 5
@@ -179,6 +179,8 @@ def record_bot_attempt(ticket: Ticket, outcome: ChatbotOutcome) -> ChatbotIntera
 
     d = outcome.details
     interaction = None
+    if d.get("article_pk") and not FAQArticle.objects.filter(pk=d["article_pk"]).exists():
+        d = {**d, "article_pk": None}  # deleted while we answered; the answer text is still recorded
     if outcome.attempted:
         interaction = ChatbotInteraction.objects.create(
             ticket=ticket,

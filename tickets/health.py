@@ -101,6 +101,44 @@ def check_knowledge_base() -> CheckResult:
     return CheckResult("faq articles", True, f"{count} published")
 
 
+def check_bot_retrieval() -> list[CheckResult]:
+    """Do the encoders load here, and is the knowledge base calibrated? (Loads the models: ~2 s.)"""
+    from django.conf import settings
+
+    from chatbot.knowledge import encoders
+    from chatbot.models import KnowledgeBaseState
+
+    loaded = encoders()
+    results = []
+    if loaded.failures:
+        failures = "; ".join(f"{name}: {error}" for name, error in loaded.failures.items())
+        results.append(CheckResult(
+            "bot retrieval", False,
+            f"degraded to {'+'.join(loaded.names) or 'BM25 only (lexical)'}: {failures}. Reinstall with 'make install' "
+            "(requirements-retrieval.txt) or set CHATBOT_ENCODERS.", warning=True,
+        ))
+    elif not settings.CHATBOT_ENCODERS:
+        results.append(CheckResult("bot retrieval", False, "CHATBOT_ENCODERS is empty: BM25 only (lexical).", warning=True))
+    else:
+        results.append(CheckResult("bot retrieval", True, f"encoders loaded: {', '.join(loaded.names)}"))
+    state = KnowledgeBaseState.objects.filter(pk=1).first()
+    if state is None or state.calibrated_version is None:
+        results.append(CheckResult("bot calibration", False, "not built yet: it is built on the first ticket or article change.", warning=True))
+    elif not state.calibration:
+        results.append(CheckResult(
+            "bot calibration", False, "too few example questions to calibrate: the bot escalates everything. "
+            "Add example questions to the FAQ articles.", warning=True,
+        ))
+    else:
+        calibration = state.calibration
+        stale = " (index changed since; refits on the next ticket)" if state.calibrated_version != state.version else ""
+        results.append(CheckResult(
+            "bot calibration", True,
+            f"fitted on {calibration.get('samples')} held-out questions, calibration error {calibration.get('ece') or 0:.3f}{stale}",
+        ))
+    return results
+
+
 def check_agents() -> CheckResult:
     from agents.models import Agent
 
@@ -138,5 +176,5 @@ def run_checks(app, *, broker_url: str | None = None, worker_timeout: float = 3.
         results.append(check_worker(app, broker_url, worker_timeout) if broker.ok else CheckResult("worker", False, "skipped: broker unreachable."))
     if database_ok:
         results += check_beat()
-        results += [check_knowledge_base(), check_agents(), check_pipelines()]
+        results += [check_knowledge_base(), *check_bot_retrieval(), check_agents(), check_pipelines()]
     return results

@@ -72,6 +72,10 @@ class Calibrator:
     scale: tuple[float, ...]
     coef: tuple[float, ...]
     intercept: float
+    #: The range of each feature seen in fitting; inputs are clipped to it, so a message far
+    #: outside what the model saw (an exact copy of a title) is not extrapolated on.
+    low: tuple[float, ...] = ()
+    high: tuple[float, ...] = ()
     samples: int = 0
     positives: int = 0
     ece: float | None = None
@@ -79,9 +83,12 @@ class Calibrator:
     extra: dict = field(default_factory=dict)
 
     def confidence(self, features: Sequence[float]) -> float:
-        if not features:
+        if len(features) == 0:
             return 0.0
-        x = (np.asarray(features, dtype=float) - np.asarray(self.mean)) / np.asarray(self.scale)
+        x = np.asarray(features, dtype=float)
+        if self.low and self.high:
+            x = np.clip(x, self.low, self.high)
+        x = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         return float(_sigmoid(np.asarray([x @ np.asarray(self.coef) + self.intercept]))[0])
 
     def as_dict(self) -> dict:
@@ -94,6 +101,8 @@ class Calibrator:
         fields = {k: data[k] for k in ("feature_names", "mean", "scale", "coef", "intercept")}
         return cls(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()},
+            low=tuple(data.get("low") or ()),
+            high=tuple(data.get("high") or ()),
             samples=data.get("samples", 0),
             positives=data.get("positives", 0),
             ece=data.get("ece"),

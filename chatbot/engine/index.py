@@ -187,7 +187,7 @@ class KnowledgeIndex:
             )
             for i in order
         )
-        features = self._features(order, combined, dense, bm25, bm25_norm, valid)
+        features = self._features(order, combined, dense, bm25, valid)
         return Retrieval(candidates[:top_k], features, self.feature_names)
 
     # -- confidence features ---------------------------------------------------------------------
@@ -195,18 +195,17 @@ class KnowledgeIndex:
         names = ["score", "margin"]
         for encoder in self.encoders:
             short = encoder.name.split("-")[0]
-            names += [f"{short}_cos", f"{short}_margin", f"{short}_agrees"]
-        return tuple(names + ["bm25_norm", "bm25_log", "bm25_agrees"])
+            names += [f"{short}_cos", f"{short}_agrees"]
+        return tuple(names + ["bm25_log", "bm25_agrees"])
 
-    def _features(self, order, combined, dense, bm25, bm25_norm, valid) -> tuple[float, ...]:
+    def _features(self, order, combined, dense, bm25, valid) -> tuple[float, ...]:
+        """[combined top score, its margin over the second, per encoder: top cosine and whether the
+        encoder alone ranks the same article first, log(1 + BM25 of the top), BM25 agrees]."""
         top = order[0]
         second = order[1] if len(order) > 1 else None
         score = float(combined[top])
         feats = [score, score - float(combined[second]) if second is not None else 0.0]
-        others = valid.copy()
-        others[top] = False
         for values in dense.values():
-            best_other = float(values[others].max()) if others.any() else float(values[top]) - 1.0
-            feats += [float(values[top]), float(values[top]) - best_other, float(np.argmax(np.where(valid, values, -9)) == top)]
-        feats += [float(bm25_norm[top]), float(np.log1p(bm25[top])), float(bm25[top] > 0 and np.argmax(bm25) == top)]
+            feats += [float(values[top]), float(np.argmax(np.where(valid, values, -9)) == top)]
+        feats += [float(np.log1p(bm25[top])), float(bm25[top] > 0 and np.argmax(bm25) == top)]
         return tuple(feats)

@@ -54,6 +54,9 @@ class LexicalIndex:
         import bm25s
 
         self.size = len(documents)
+        self._vocab: dict = {}
+        if not self.size:
+            return
         self._retriever = bm25s.BM25()
         # bm25s needs at least one token per document to build its matrix.
         corpus = [list(doc) or ["\u2205"] for doc in documents]

@@ -40,6 +40,9 @@ UNFOLD = {
                 "items": [
                     _link(_("FAQ articles"), "menu_book", "chatbot", "faqarticle"),
                     _link(_("Bot interactions"), "smart_toy", "chatbot", "chatbotinteraction"),
+                    _link(_("Bot settings"), "settings_suggest", "chatbot", "chatbotsettings"),
+                    _link(_("Bot calibration"), "insights", "chatbot", "knowledgebasestate"),
+                    _link(_("A/B tests"), "science", "chatbot", "experiment"),
                     _link(_("Routing rules"), "alt_route", "routing", "routingrule"),
                     _link(_("Priority settings"), "tune", "routing", "prioritysettings"),
                 ],
