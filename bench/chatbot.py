@@ -48,7 +48,7 @@ from chatbot.engine.calibration import (  # noqa: E402
     threshold_for_precision,
 )
 from chatbot.engine.encoders import load_encoders, text_key  # noqa: E402
-from chatbot.engine.index import BODY, OUT_OF_SCOPE, QUESTION, TITLE, Document, KnowledgeIndex, View  # noqa: E402
+from chatbot.engine.index import OUT_OF_SCOPE, QUESTION, TITLE, Document, KnowledgeIndex, View, article_views  # noqa: E402
 
 DATA = Path(os.environ.get("SUPPORT_DATA_DIR", ROOT.parent / "shared" / "data"))
 CACHE = ROOT / "var" / "bench-cache"
@@ -343,11 +343,10 @@ def demo_documents(languages=("es", "en"), with_out_of_scope=True) -> tuple[Docu
         views = []
         for language in languages:
             text = article[language]
-            views += [View(q, QUESTION, language) for q in text["example_questions"]]
-            views += [
-                View(text["title"], TITLE, language),
-                View("\n".join((text["title"], text["summary"], text["content"])), BODY, language),
-            ]
+            views += article_views(
+                language=language, title=text["title"], summary=text["summary"], content=text["content"],
+                keywords=text["keywords"], example_questions=text["example_questions"],
+            )
         documents.append(Document(article["article_id"], tuple(views), article["en"]["title"]))
     if with_out_of_scope:
         negatives = json.loads((ROOT / "tickets" / "demo" / "bot.json").read_text(encoding="utf-8"))["out_of_scope_examples"]

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
@@ -6,7 +9,9 @@ from unfold.decorators import display
 from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, json_block, table
 
 from .models import ChatbotInteraction, ChatbotSettings, Experiment, ExperimentVariant, FAQArticle, KnowledgeBaseState
-from .selectors import experiment_results
+from .selectors import article_effectiveness, experiment_results, knowledge_gaps
+
+REPORT_DAYS = 30
 
 
 class FAQArticleForm(admin.options.forms.ModelForm):
@@ -109,6 +114,24 @@ class ChatbotInteractionAdmin(InteractionDisplayMixin, DepartmentScopedMixin, Re
     ]
     readonly_fields = [f for _name, opts in fieldsets for f in opts["fields"]]
 
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.knowledge_report)
+        return [path("knowledge-report/", report, name="chatbot_knowledge_report"), *super().get_urls()]
+
+    def knowledge_report(self, request):
+        """Knowledge gaps (what the bot could not answer) and how each article performs."""
+        if not request.user.has_perm("chatbot.view_chatbotsettings"):  # supervisors: it shows every department's messages
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Knowledge gaps and article effectiveness"),
+            "days": REPORT_DAYS,
+            "gaps": knowledge_gaps(days=REPORT_DAYS),
+            "articles": article_effectiveness(days=REPORT_DAYS),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/chatbot/knowledge_report.html", context)
+
     @display(description=_("outcome"), label={"resolved": "success", "escalated": "warning"})
     def outcome(self, obj: ChatbotInteraction) -> tuple[str, str]:
         return ("resolved", _("resolved")) if obj.resolved else ("escalated", _("escalated"))
@@ -156,7 +179,7 @@ class KnowledgeBaseStateAdmin(SingletonAdminMixin, ReadOnlyAdminMixin, ModelAdmi
     """The index version and its calibration: how far the bot's confidence can be trusted."""
 
     list_display = ["__str__", "calibrated_version", "calibration_signature", "calibrated_at"]
-    fields = ["version", "calibrated_version", "calibration_signature", "calibrated_at", "summary", "reliability", "model"]
+    fields = ["version", "calibrated_version", "calibration_signature", "calibrated_at", "summary", "reliability", "coefficients"]
     readonly_fields = fields
 
     @display(description=_("calibration"))
@@ -178,8 +201,8 @@ class KnowledgeBaseStateAdmin(SingletonAdminMixin, ReadOnlyAdminMixin, ModelAdmi
         ]
         return table([_("confidence"), _("questions"), _("mean confidence"), _("right")], rows)
 
-    @display(description=_("model"))
-    def model(self, obj: KnowledgeBaseState) -> str:
+    @display(description=_("confidence model (standardised coefficients)"))
+    def coefficients(self, obj: KnowledgeBaseState) -> str:
         data = obj.calibration or {}
         return json_block(dict(zip(data.get("feature_names", []), data.get("coef", []), strict=False)))
 

@@ -25,7 +25,7 @@ from tickets.language import detect_language
 
 from .engine.calibration import Calibrator, calibrate_index
 from .engine.encoders import LoadedEncoders, load_encoders
-from .engine.index import BODY, OUT_OF_SCOPE, QUESTION, TITLE, Document, KnowledgeIndex, View, encode_views
+from .engine.index import OUT_OF_SCOPE, QUESTION, Document, KnowledgeIndex, View, article_views, encode_views
 from .models import ArticleEmbedding, ChatbotSettings, FAQArticle, KnowledgeBaseState
 
 logger = logging.getLogger(__name__)
@@ -77,19 +77,20 @@ def bump_version() -> None:
         cache.set(VERSION_CACHE_KEY, version, settings.CHATBOT_VERSION_TTL_SECONDS)
         from .tasks import refresh_knowledge_index
 
-        refresh_knowledge_index.delay()
+        try:
+            refresh_knowledge_index.delay()
+        except Exception as exc:  # the broker is down: the next ticket rebuilds the index anyway
+            logger.warning("could not queue the knowledge index refresh: %s", exc)
 
     transaction.on_commit(publish)
 
 
 # -- building -----------------------------------------------------------------------------------
-def article_views(article: FAQArticle) -> list[View]:
-    """What an article is found by: every example question, the title, and the whole text."""
-    views = [View(q.strip(), QUESTION, article.language) for q in article.example_questions or [] if q and q.strip()]
-    views.append(View(article.title, TITLE, article.language))
-    body = "\n".join(part for part in (article.title, article.summary, article.content) if part)
-    views.append(View(body, BODY, article.language))
-    return views
+def views_of(article: FAQArticle) -> list[View]:
+    return article_views(
+        language=article.language, title=article.title, summary=article.summary, content=article.content,
+        keywords=article.keywords, example_questions=article.example_questions,
+    )
 
 
 def _content_hash(views: list[View]) -> str:
@@ -142,7 +143,7 @@ def build_snapshot(version: int) -> KnowledgeSnapshot:
     loaded = encoders()
     bot_settings = ChatbotSettings.current()
     articles = list(FAQArticle.objects.filter(published=True).order_by("article_id", "language"))
-    views_by_article = {a.pk: article_views(a) for a in articles}
+    views_by_article = {a.pk: views_of(a) for a in articles}
     grouped: dict[str, list[FAQArticle]] = defaultdict(list)
     for article in articles:
         grouped[article.article_id].append(article)

@@ -242,3 +242,18 @@ def test_public_article_page(client, desk):
     page = client.get("/help/faq-001/es/")
     assert page.status_code == 200 and "Olvidaste tu contraseña" in page.content.decode()
     assert client.get("/help/faq-001/de/").status_code == 404
+
+
+def test_knowledge_report_for_supervisors(client, desk):
+    from django.contrib.auth.models import User
+
+    submit(description="¿Cómo restablezco mi contraseña?")
+    submit(description="El total de la factura es mayor que el precio de mi plan", customer_email="enterprise@example.com")
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get("/admin/chatbot/chatbotinteraction/knowledge-report/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "El total de la factura es mayor" in body and "faq-001" in body
+    agent = User.objects.get(username="javier.morales")
+    assert not agent.has_perm("chatbot.view_chatbotsettings")
+    client.force_login(agent)
+    assert client.get("/admin/chatbot/chatbotinteraction/knowledge-report/").status_code == 403

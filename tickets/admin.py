@@ -17,7 +17,7 @@ from unfold.decorators import action, display
 from agents.models import ACTIVE_TICKET_STATUSES, Agent
 from agents.roles import agent_department_id, is_supervisor, may_move_between_departments
 from agents.services import assign_ticket
-from chatbot.admin import interaction_candidates
+from chatbot.admin import InteractionDisplayMixin
 from chatbot.models import ChatbotInteraction
 from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, table
 from support_site.api.exceptions import ApplicationError
@@ -79,17 +79,16 @@ class TicketEventInline(ReadOnlyAdminMixin, TabularInline):
     verbose_name_plural = _("History")
 
 
-class ChatbotInteractionInline(ReadOnlyAdminMixin, StackedInline):
+class ChatbotInteractionInline(InteractionDisplayMixin, ReadOnlyAdminMixin, StackedInline):
     model = ChatbotInteraction
-    fields = ["created_at", "query", "intent", "candidates", "confidence", "threshold", "resolved", "decision_reason", "answer", "model_used"]
+    fields = [
+        "created_at", "query", "intent", "candidates", "confidence", "threshold", "resolved", "decision_reason", "features_table",
+        "answer", "model_used", "variant", "deflection", "deflection_reason", "customer_confirmed",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = _("Bot attempts")
-
-    @display(description=_("candidates"))
-    def candidates(self, obj: ChatbotInteraction) -> str:
-        return interaction_candidates(obj)
 
 
 class FeedbackInline(ReadOnlyAdminMixin, StackedInline):

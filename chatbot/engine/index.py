@@ -72,6 +72,16 @@ class Retrieval:
         return self.candidates[0] if self.candidates else None
 
 
+def article_views(*, language: str, title: str, summary: str = "", content: str = "", keywords=(), example_questions=()) -> list[View]:
+    """What one translation of an article is found by: every example question, the title, and the
+    whole text (summary, content and keywords; bilingual keywords help BM25 across languages)."""
+    views = [View(q.strip(), QUESTION, language) for q in example_questions or () if q and q.strip()]
+    views.append(View(title, TITLE, language))
+    words = ", ".join(k for k in keywords or () if k)
+    views.append(View("\n".join(part for part in (title, summary, content, words) if part), BODY, language))
+    return views
+
+
 def encode_views(encoder, views: Sequence[View]) -> np.ndarray:
     """Vectors for ``views`` in order: questions and titles as queries, bodies as passages."""
     out = np.zeros((len(views), encoder.dim), dtype=np.float32)

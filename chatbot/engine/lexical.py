@@ -47,12 +47,20 @@ def tokenize(text: str, language: str = "en") -> list[str]:
     return [_fold(w) for w in words]
 
 
+@lru_cache(maxsize=1)
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import and logs every index build; keep it quiet.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """BM25 scores of one query against every document. Documents are token lists."""
 
     def __init__(self, documents: Sequence[Sequence[str]]):
-        import bm25s
-
+        bm25s = _bm25s()
         self.size = len(documents)
         self._vocab: dict = {}
         if not self.size:

@@ -42,6 +42,12 @@ UNFOLD = {
                     _link(_("Bot interactions"), "smart_toy", "chatbot", "chatbotinteraction"),
                     _link(_("Bot settings"), "settings_suggest", "chatbot", "chatbotsettings"),
                     _link(_("Bot calibration"), "insights", "chatbot", "knowledgebasestate"),
+                    {
+                        "title": _("Knowledge gaps"),
+                        "icon": "troubleshoot",
+                        "link": reverse_lazy("admin:chatbot_knowledge_report"),
+                        "permission": lambda request: request.user.has_perm("chatbot.view_chatbotsettings"),
+                    },
                     _link(_("A/B tests"), "science", "chatbot", "experiment"),
                     _link(_("Routing rules"), "alt_route", "routing", "routingrule"),
                     _link(_("Priority settings"), "tune", "routing", "prioritysettings"),
