@@ -31,6 +31,7 @@ from .models import ArticleEmbedding, ChatbotSettings, FAQArticle, KnowledgeBase
 logger = logging.getLogger(__name__)
 
 VERSION_CACHE_KEY = "chatbot:kb-version"
+REFRESH_PENDING_KEY = "chatbot:kb-refresh-pending"
 _lock = threading.RLock()
 _encoders: LoadedEncoders | None = None
 _current: KnowledgeSnapshot | None = None
@@ -77,6 +78,8 @@ def bump_version() -> None:
         cache.set(VERSION_CACHE_KEY, version, settings.CHATBOT_VERSION_TTL_SECONDS)
         from .tasks import refresh_knowledge_index
 
+        if not cache.add(REFRESH_PENDING_KEY, True, 60):
+            return  # one refresh is already queued (e.g. while seeding many articles); it reads the latest
         try:
             refresh_knowledge_index.delay()
         except Exception as exc:  # the broker is down: the next ticket rebuilds the index anyway

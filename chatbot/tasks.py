@@ -18,8 +18,11 @@ from django.db import InterfaceError, OperationalError
 def refresh_knowledge_index() -> int:
     """Encode what changed and refit the calibration now, rather than on the next ticket.
     Running it twice is harmless: the second run finds everything stored."""
-    from chatbot.knowledge import snapshot
+    from django.core.cache import cache
 
+    from chatbot.knowledge import REFRESH_PENDING_KEY, snapshot
+
+    cache.delete(REFRESH_PENDING_KEY)  # a change from now on queues another refresh
     return snapshot().version
 
 

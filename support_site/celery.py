@@ -23,3 +23,18 @@ def _forget_inherited_database_pools(**kwargs) -> None:
     wrapper = connections[DEFAULT_DB_ALIAS]
     if wrapper.vendor == "postgresql":
         type(wrapper)._connection_pools.clear()
+
+
+@worker_process_init.connect
+def _load_bot_encoders(**kwargs) -> None:
+    """Load the bot's sentence encoders in each worker child, after the fork (libgomp is not
+    fork-safe), so the first ticket does not wait for them. A failure only logs: the bot then
+    runs on what loaded, and the health check says so."""
+    import logging
+
+    try:
+        from chatbot.knowledge import encoders
+
+        encoders()
+    except Exception:
+        logging.getLogger(__name__).exception("could not preload the bot's encoders")

@@ -27,6 +27,14 @@ def fresh_knowledge_index():
 
 
 @pytest.fixture
+def desk(db):
+    """The demo desk (departments, agents, customers, FAQ articles, rules, bot settings), no tickets."""
+    from tickets.demo.loader import load_demo_desk
+
+    load_demo_desk(admin_password="x", with_tickets=False)
+
+
+@pytest.fixture
 def departments(db) -> dict[str, Department]:
     return {
         code: Department.objects.create(code=code, name=code.title())

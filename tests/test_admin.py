@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
 
 from agents.models import Agent
-from chatbot.models import Experiment, ExperimentVariant, KnowledgeBaseState, ChatbotInteraction, FAQArticle
+from chatbot.models import ChatbotInteraction, Experiment, ExperimentVariant, FAQArticle, KnowledgeBaseState
 from integrations.services import create_api_key
 from routing.models import PrioritySettings, RoutingRule
 from tickets.demo.loader import load_demo_desk

@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from integrations.services import create_api_key
 from support_site.celery import app as celery_app
-from tickets.demo.loader import load_demo_desk
 from tickets.models import Customer, Feedback, Ticket, TicketEvent
 from tickets.services import pipeline
 
@@ -27,11 +26,6 @@ VALID = {
     "tags": ["factura", "descarga"],
     "metadata": {"browser": "Chrome", "ip": "192.168.1.1"},
 }
-
-
-@pytest.fixture
-def desk(db):
-    load_demo_desk(admin_password="x", with_tickets=False)
 
 
 def client_with(scopes=None) -> APIClient:

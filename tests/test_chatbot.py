@@ -13,27 +13,12 @@ from chatbot.selectors import experiment_results
 from chatbot.services import record_bot_answer_feedback
 from support_site.api.exceptions import ApplicationError
 from tests.test_api_tickets import client_with
-from tickets.demo.loader import load_demo_desk
+from tests.test_pipeline import submit
 from tickets.events import Actor
 from tickets.models import Feedback, Ticket
-from tickets.services import pipeline
-from tickets.services.intake import intake_ticket
 from tickets.services.status import change_ticket_status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(db):
-    load_demo_desk(admin_password="x", with_tickets=False)
-
-
-def submit(**payload) -> Ticket:
-    payload.setdefault("source", "web")
-    payload.setdefault("subject", "")
-    payload.setdefault("customer_email", "cliente@example.com")
-    ticket = intake_ticket(data=payload).ticket
-    return pipeline.run_pipeline(ticket_id=ticket.ticket_id)
 
 
 def interaction(ticket: Ticket) -> ChatbotInteraction:
@@ -164,7 +149,7 @@ def test_bot_feedback_api(desk):
 
 
 def test_coming_back_on_the_same_issue_is_a_failed_deflection(desk):
-    first = submit(description="No me acuerdo de mi contraseña")
+    first = submit(description="Olvidé mi contraseña, ¿cómo la restablezco?")
     second = submit(description="Sigo sin poder restablecer la contraseña, ¿cómo lo hago?")
     assert interaction(first).deflection == "failed" and str(second.ticket_id) in interaction(first).deflection_reason
     bot = interaction(second)

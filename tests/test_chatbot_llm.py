@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from chatbot.models import ChatbotSettings
-from tests.test_chatbot import interaction, submit
-from tickets.demo.loader import load_demo_desk
+from tests.test_chatbot import interaction
+from tests.test_pipeline import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -87,11 +87,6 @@ def fake_openai(settings):
     yield server
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def desk(db):
-    load_demo_desk(admin_password="x", with_tickets=False)
 
 
 PASSWORD = "¿Cómo restablezco mi contraseña? Mi correo es ana.perez@example.com y mi móvil +34 612 345 678"

@@ -7,17 +7,11 @@ from django.utils import timezone
 
 from agents.models import Agent, Department
 from routing.models import PrioritySettings, RoutingRule
-from tickets.demo.loader import load_demo_desk
 from tickets.models import Customer, Ticket, TicketEvent
 from tickets.services import pipeline
 from tickets.services.intake import intake_ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(db):
-    load_demo_desk(admin_password="x", with_tickets=False)
 
 
 def submit(**payload) -> Ticket:

@@ -88,3 +88,13 @@ def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, message: 
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {message}"
         time.sleep(interval)
+
+
+def load_desk_with_index() -> None:
+    """The demo desk, with the bot's knowledge index built and stored (as the refresh task does
+    after a deploy), so a worker's first ticket does not wait for the articles to be encoded."""
+    from chatbot.knowledge import snapshot
+    from tickets.demo.loader import load_demo_desk
+
+    load_demo_desk(admin_password="x", with_tickets=False)
+    snapshot()

@@ -13,12 +13,11 @@ from rest_framework.test import APIClient
 from agents.models import Agent, Department
 from integrations.services import create_api_key
 from routing.models import RoutingRule
-from tickets.demo.loader import load_demo_desk
 from tickets.models import Customer, Ticket
 from tickets.services.intake import intake_ticket
 from tickets.services.pipeline import resume_unfinished_pipelines
 
-from .conftest import wait_for
+from .conftest import load_desk_with_index, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +29,7 @@ def api_client() -> APIClient:
 
 
 def test_prefer_wait_returns_the_processed_ticket(start_worker):
-    load_demo_desk(admin_password="x", with_tickets=False)
+    load_desk_with_index()
     start_worker("wait")
     response = api_client().post(
         "/api/support/tickets",
@@ -67,7 +66,7 @@ def test_64_tickets_for_3_agents_never_exceed_capacity(start_worker, make_agent)
 
 
 def test_worker_killed_mid_pipeline_then_resumed_processes_once(start_worker):
-    load_demo_desk(admin_password="x", with_tickets=False)
+    load_desk_with_index()
     slow = start_worker("slow", concurrency=1, PIPELINE_STEP_DELAY_SECONDS="3")
     ticket = intake_ticket(data={"source": "web", "subject": "App crashes", "description": "Error 500 when saving",
                                  "customer_email": "cliente@example.com"}).ticket

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from support_site.tasks import ping
-from tickets.demo.loader import load_demo_desk
+
+from .conftest import load_desk_with_index
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +24,7 @@ def test_a_task_goes_through_the_broker_and_returns(start_worker):
 
 def test_health_check_sees_the_worker(start_worker):
     worker = start_worker("health")
-    load_demo_desk(admin_password="x", with_tickets=False)
+    load_desk_with_index()
     out = StringIO()
     call_command("support_health_check", "--worker-timeout", "3", stdout=out)
     output = out.getvalue()
