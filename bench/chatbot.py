@@ -47,8 +47,12 @@ from chatbot.engine.calibration import (  # noqa: E402
     fit_calibrator,
     threshold_for_precision,
 )
+from chatbot.engine.decision import decide  # noqa: E402
 from chatbot.engine.encoders import load_encoders, text_key  # noqa: E402
 from chatbot.engine.index import OUT_OF_SCOPE, QUESTION, TITLE, Document, KnowledgeIndex, View, article_views  # noqa: E402
+from chatbot.engine.intents import detect_intent  # noqa: E402
+from routing.engine.priority import PriorityConfig, find_terms  # noqa: E402
+from routing.engine.text import fold  # noqa: E402
 
 DATA = Path(os.environ.get("SUPPORT_DATA_DIR", ROOT.parent / "shared" / "data"))
 CACHE = ROOT / "var" / "bench-cache"
@@ -357,13 +361,18 @@ def demo_documents(languages=("es", "en"), with_out_of_scope=True) -> tuple[Docu
 
 
 def answer_or_escalate(index, calibrator, queries):
-    """[(expected key or None, top key, confidence)] with the product's decision rule."""
+    """[(expected key or None, top key, confidence)] with the product's decision: the intent
+    short-circuits (a person asked for, an outage or urgency in the priority engine's default
+    vocabulary, a complaint, small talk), the out-of-scope pseudo-article, then confidence."""
+    config = PriorityConfig()
     out = []
     for text, language, expected in queries:
-        result = index.search(text, language, top_k=3)
-        top = result.top.key if result.top else None
-        confidence = 0.0 if top in (None, OUT_OF_SCOPE) else calibrator.confidence(result.features)
-        out.append((expected, top, confidence))
+        urgent, _negated = find_terms(fold(text), config.critical_terms + config.urgent_terms, config.negators)
+        intent = detect_intent(text, urgent_terms=tuple(urgent))
+        result = None if intent.short_circuits else index.search(text, language, top_k=3)
+        decision = decide(intent=intent, retrieval=result, calibrator=calibrator, threshold=0.0)
+        top = result.top.key if result is not None and result.top else None
+        out.append((expected, top, decision.confidence if decision.resolve else 0.0))
     return out
 
 

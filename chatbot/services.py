@@ -158,7 +158,7 @@ def _compose(ticket, snap, retrieval, decision: Decision, language: str, prompt_
         return Decision(
             False,
             decision.confidence,
-            decision.reason.split(" ≥ ")[0] + " passed the threshold, but the "
+            f"Best match '{decision.article_key}' passed the threshold with confidence {decision.confidence:.2f}, but the "
             "language model found the articles do not answer the message; escalated to a person.",
             decision.article_key,
         )
