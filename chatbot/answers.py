@@ -22,11 +22,23 @@ def pick_translation(articles: dict, article_id: str, language: str) -> FAQArtic
     return next((a for (key, _lang), a in articles.items() if key == article_id), None)
 
 
-def offline_answer(article: FAQArticle, language: str) -> str:
-    with translation.override(language or article.language):
-        lead = gettext("Hello! This article from our help centre answers your question:")
-        link = gettext("Read it online: %(url)s") % {"url": article_url(article)}
+def _closing(articles: list[FAQArticle], language: str) -> str:
+    with translation.override(language):
+        links = "\n".join(gettext("Read it online: %(url)s") % {"url": article_url(a)} for a in articles)
         ask = gettext(
             "Did this solve your problem? If it did not, reply to this message and a person from our team will help you."
         )
-    return f"{lead}\n\n{article.title}\n\n{article.content.strip()}\n\n{link}\n\n{ask}"
+    return f"{links}\n\n{ask}"
+
+
+def offline_answer(article: FAQArticle, language: str) -> str:
+    """The article itself, with a lead-in, its link and "did this solve it?"."""
+    language = language or article.language
+    with translation.override(language):
+        lead = gettext("Hello! This article from our help centre answers your question:")
+    return f"{lead}\n\n{article.title}\n\n{article.content.strip()}\n\n{_closing([article], language)}"
+
+
+def composed_answer(text: str, cited: list[FAQArticle], language: str) -> str:
+    """A language model's answer, followed by the links of the articles it cited."""
+    return f"{text.strip()}\n\n{_closing(cited, language)}"

@@ -25,7 +25,7 @@ from tickets.language import detect_language
 from tickets.models import ActorType, EventKind, Status, Ticket
 
 from . import knowledge
-from .answers import offline_answer, pick_translation
+from .answers import composed_answer, offline_answer, pick_translation
 from .deflection import fail_deflection, pending_answer_for_repeat
 from .engine.decision import Decision, decide
 from .engine.experiments import pick_variant
@@ -101,8 +101,8 @@ def propose_answer(ticket: Ticket) -> ChatbotOutcome:
     if decision.resolve:
         decision = _unless_customer_came_back(ticket, decision, details)
     if decision.resolve:
-        decision = _compose(ticket, snap, retrieval, decision, language, prompt_version, bot, details)
-    details["latency_ms"] = details.get("latency_ms") or int((time.monotonic() - started) * 1000)
+        decision = _compose(snap, retrieval, decision, language, prompt_version, bot, details)
+    details["latency_ms"] = int((time.monotonic() - started) * 1000)
     return ChatbotOutcome(True, decision.resolve, round(decision.confidence, 4), decision.article_key, decision.reason, details)
 
 
@@ -122,7 +122,7 @@ def _unless_customer_came_back(ticket: Ticket, decision: Decision, details: dict
     )
 
 
-def _compose(ticket, snap, retrieval, decision: Decision, language: str, prompt_version: str, bot, details) -> Decision:
+def _compose(snap, retrieval, decision: Decision, language: str, prompt_version: str, bot, details) -> Decision:
     article = pick_translation(snap.articles, decision.article_key, language)
     details.update(
         article_pk=article.pk, answer_language=article.language, answer=offline_answer(article, language), model_used="retrieval"
@@ -162,14 +162,16 @@ def _compose(ticket, snap, retrieval, decision: Decision, language: str, prompt_
             "language model found the articles do not answer the message; escalated to a person.",
             decision.article_key,
         )
-    cited = reply.cited[0]
-    cited_article = pick_translation(snap.articles, cited, language) or article
-    details.update(answer=reply.answer, article_pk=cited_article.pk, answer_language=language, cited=list(reply.cited))
+    cited = [a for a in (pick_translation(snap.articles, key, language) for key in reply.cited) if a is not None] or [article]
+    details.update(
+        answer=composed_answer(reply.answer, cited, language), article_pk=cited[0].pk, answer_language=language,
+        cited=list(reply.cited),
+    )
     return Decision(
         True,
         decision.confidence,
         decision.reason + f" Composed by {reply.model} citing {', '.join(reply.cited)}.",
-        cited_article.article_id,
+        cited[0].article_id,
     )
 
 

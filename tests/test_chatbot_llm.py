@@ -97,6 +97,7 @@ def test_answer_is_composed_from_the_top_articles_with_personal_data_masked(desk
     bot = interaction(ticket)
     assert ticket.status == "chatbot_handled" and bot.resolved
     assert bot.answer.startswith("Ve a «¿Olvidaste") and bot.article.article_id == "faq-001"
+    assert "http://localhost:8000/help/faq-001/es/" in bot.answer and "¿Te ha resuelto el problema?" in bot.answer
     assert bot.model_used == "gpt-4o-mini" and bot.prompt_version == "v2"
     assert (bot.prompt_tokens, bot.completion_tokens) == (1200, 80)
     assert bot.cost_usd == Decimal("0.000228")  # 1200 × 0.15/M + 80 × 0.60/M
