@@ -383,7 +383,7 @@ def summarise(rows, threshold=PRODUCT_THRESHOLD) -> dict:
     right = [r for r in answered if r[0] == r[1]]
     return {
         "questions": len(in_kb),
-        "top1": round(np.mean([r[0] == r[1] for r in in_kb]), 4) if in_kb else None,
+        "top1": round(float(np.mean([r[0] == r[1] for r in in_kb])), 4) if in_kb else None,
         "answered": len(answered),
         "answered_precision": round(len(right) / len(answered), 4) if answered else None,
         "coverage": round(sum(1 for r in in_kb if r[2] >= threshold) / len(in_kb), 4) if in_kb else None,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .index import OUT_OF_SCOPE, QUESTION, KnowledgeIndex
+from .index import BODY, OUT_OF_SCOPE, QUESTION, KnowledgeIndex
 
 MIN_SAMPLES = 24
 
@@ -151,35 +151,41 @@ def _fold_of(text: str, folds: int) -> int:
 
 
 def bootstrap_samples(index: KnowledgeIndex, *, folds: int = 4, max_queries: int = 3000):
-    """(features, labels, fold ids) from the index's own example questions (see module doc)."""
-    positions = [i for i, view in enumerate(index.views) if view.kind == QUESTION]
-    if len(positions) > max_queries:  # large knowledge bases: a deterministic sample is plenty
-        positions = sorted(positions, key=lambda i: zlib.crc32(index.views[i].text.encode()))[:max_queries]
-    owner = {}
-    position = 0
-    for doc in index.documents:
-        for _view in doc.views:
-            owner[position] = doc.key
-            position += 1
+    """(features, labels, fold ids) from the index's own texts (see module doc).
+
+    Besides the example questions, each article body is asked as a long message: once of the
+    index without that body (is its article still first?) and once with its article removed
+    (label 0). Customers' e-mails are long and example questions short; without these samples
+    a long message about something else (a laptop's battery) looked as sure as a short question."""
+    def sample(kind: str, limit: int) -> list[int]:  # large knowledge bases: a deterministic sample is plenty
+        found = [i for i, view in enumerate(index.views) if view.kind == kind]
+        return found if len(found) <= limit else sorted(found, key=lambda i: zlib.crc32(index.views[i].text.encode()))[:limit]
+
+    positions = sample(QUESTION, max_queries) + sample(BODY, max_queries // 6)
+    owner = [doc.key for doc in index.documents for _view in doc.views]
     xs, ys, fs = [], [], []
+
+    def ask(sub: KnowledgeIndex, i: int, fold: int) -> None:
+        view, key = index.views[i], owner[i]
+        vectors = {name: m[i] for name, m in index.vectors.items()}
+        in_scope = sub.search(view.text, view.language, top_k=2, query_vectors=vectors)
+        if in_scope.top is not None and any(d.key == key and d.views for d in sub.documents):
+            xs.append(in_scope.features)
+            ys.append(1.0 if in_scope.top.key == key and key != OUT_OF_SCOPE else 0.0)
+            fs.append(fold)
+        out_of_scope = sub.search(view.text, view.language, top_k=2, query_vectors=vectors, exclude=frozenset({key}))
+        if out_of_scope.top is not None:
+            xs.append(out_of_scope.features)
+            ys.append(0.0)
+            fs.append(fold)
+
     for fold in range(folds):
         held = {i for i in positions if _fold_of(index.views[i].text, folds) == fold}
         if not held:
             continue
         sub = index.without_views(held)
         for i in sorted(held):
-            view, key = index.views[i], owner[i]
-            vectors = {name: m[i] for name, m in index.vectors.items()}
-            in_scope = sub.search(view.text, view.language, top_k=2, query_vectors=vectors)
-            if in_scope.top is not None and any(d.key == key and d.views for d in sub.documents):
-                xs.append(in_scope.features)
-                ys.append(1.0 if in_scope.top.key == key and key != OUT_OF_SCOPE else 0.0)
-                fs.append(fold)
-            out_of_scope = sub.search(view.text, view.language, top_k=2, query_vectors=vectors, exclude=frozenset({key}))
-            if out_of_scope.top is not None:
-                xs.append(out_of_scope.features)
-                ys.append(0.0)
-                fs.append(fold)
+            ask(sub, i, fold)
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), np.asarray(fs, dtype=int)
 
 
