@@ -242,6 +242,7 @@ def test_stats(api, processed):
     assert body["total"] == 3 and body["period_hours"] == 168
     assert body["by_priority"]["critical"] == 1 and body["by_department"]["billing"] == 1 and body["by_source"]["email"] == 1
     assert body["chatbot_resolution_rate"] == 0.0 and body["mean_first_response_minutes"] is None
+    assert body["chatbot_deflection_rate"] is None
     assert api.get(URL + "/stats?period=24h").json()["period_hours"] == 24
     for bad in ("7w", "0d", "999d", "abc"):
         response = api.get(URL + f"/stats?period={bad}")

@@ -164,10 +164,14 @@ def test_reopening_a_bot_ticket_fails_its_deflection(desk):
 
 def test_answers_become_deflections_after_the_window(desk):
     ticket = submit(description="¿Cómo cambio mi plan de suscripción?")
+    other = submit(description="How do I reset my password?", customer_email="other@example.com")
     assert settle_deflections() == 0
     ChatbotInteraction.objects.filter(ticket=ticket).update(created_at=timezone.now() - timedelta(hours=73))
     assert settle_deflections() == 1
-    assert interaction(ticket).deflection == "deflected"
+    assert interaction(ticket).deflection == "deflected" and interaction(other).deflection == "pending"
+    record_bot_answer_feedback(ticket_id=other.ticket_id, solved=False)
+    stats = client_with().get("/api/support/tickets/stats?period=7d").json()
+    assert stats["chatbot_deflection_rate"] == 0.5 and stats["chatbot_resolution_rate"] == 1.0
 
 
 def test_ab_variants_are_deterministic_and_compared(desk):

@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Pr
 from django.utils import timezone
 
 from agents.roles import agent_department_id, is_supervisor
-from chatbot.models import ChatbotInteraction
+from chatbot.models import ChatbotInteraction, Deflection
 from integrations.models import ApiKey
 from tickets.models import Feedback, PipelineStage, Status, Ticket
 
@@ -106,6 +106,10 @@ def ticket_stats(*, tickets: QuerySet[Ticket], hours: int) -> dict[str, Any]:
     period = tickets.filter(created_at__gte=since)
     total = period.count()
     by_bot = period.filter(Q(status=Status.CHATBOT_HANDLED) | Q(chatbot_interactions__resolved=True)).distinct().count()
+    settled = ChatbotInteraction.objects.filter(ticket__in=period, resolved=True).aggregate(
+        deflected=Count("pk", filter=Q(deflection=Deflection.DEFLECTED)), failed=Count("pk", filter=Q(deflection=Deflection.FAILED))
+    )
+    settled_total = settled["deflected"] + settled["failed"]
     human = period.exclude(status=Status.CHATBOT_HANDLED).filter(first_response_at__isnull=False)
     mean = human.aggregate(
         value=Avg(ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()))
@@ -119,6 +123,7 @@ def ticket_stats(*, tickets: QuerySet[Ticket], hours: int) -> dict[str, Any]:
         "by_department": _counts(period, "department__code"),
         "by_source": _counts(period, "source"),
         "chatbot_resolution_rate": round(by_bot / total, 4) if total else None,
+        "chatbot_deflection_rate": round(settled["deflected"] / settled_total, 4) if settled_total else None,
         "mean_first_response_minutes": round(mean.total_seconds() / 60, 2) if mean is not None else None,
     }
 

@@ -190,6 +190,9 @@ class StatsOut(serializers.Serializer):
     by_department = serializers.DictField(child=serializers.IntegerField())
     by_source = serializers.DictField(child=serializers.IntegerField())
     chatbot_resolution_rate = serializers.FloatField(allow_null=True)
+    chatbot_deflection_rate = serializers.FloatField(
+        allow_null=True, help_text="Of the bot's answers whose deflection window has settled: the share the customer did not come back on."
+    )
     mean_first_response_minutes = serializers.FloatField(allow_null=True)
 
 
