@@ -50,6 +50,13 @@ def shots() -> Path:
     return folder
 
 
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+
+
 def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
     load_demo_desk(admin_password="x", with_tickets=False)
     agent = Agent.objects.get(user__username="javier.morales")
@@ -72,10 +79,7 @@ def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
                           priority="medium", priority_score=45, department=Agent.objects.get(user__username="laura.sanchez").department)
 
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "javier.morales")
-    page.fill("input[name=password]", "agent-pass-123")
-    page.click("button[type=submit], input[type=submit]")
+    log_in(page, live_server.url, "javier.morales", "agent-pass-123")
     page.goto(f"{live_server.url}/admin/tickets/ticket/")
     page.screenshot(path=shots() / "01-agent-queue.png", full_page=True)
 
@@ -114,10 +118,7 @@ def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_
         pipeline.run_pipeline(ticket_id=ticket.ticket_id)
 
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "admin-pass-123")
-    page.click("button[type=submit], input[type=submit]")
+    log_in(page, live_server.url, "admin", "admin-pass-123")
     page.goto(f"{live_server.url}/admin/chatbot/chatbotinteraction/")
     page.screenshot(path=shots() / "10-bot-interactions.png", full_page=True)
     assert page.get_by_text("escalated").count() >= 1 and page.get_by_text("resolved").count() >= 1
