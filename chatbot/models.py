@@ -241,7 +241,12 @@ class Experiment(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("A/B test")
         verbose_name_plural = _("A/B tests")
-        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_running_experiment")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_running_experiment",
+                violation_error_message=_("Another A/B test is already running; stop it before starting this one."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -110,7 +110,12 @@ def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_
     from tickets.services import pipeline
     from tickets.services.intake import intake_ticket
 
+    from chatbot.models import Experiment, ExperimentVariant
+
     load_demo_desk(admin_password="admin-pass-123", with_tickets=False)
+    experiment = Experiment.objects.create(name="threshold-085", description="Is 0.85 worth the lost deflections?", is_active=True)
+    ExperimentVariant.objects.create(experiment=experiment, key="control")
+    ExperimentVariant.objects.create(experiment=experiment, key="strict", confidence_threshold=0.85)
     answered = intake_ticket(data={"description": "¿Cómo restablezco mi contraseña?", "customer_email": "cliente@example.com"}).ticket
     escalated = intake_ticket(data={"subject": "Factura", "description": "El total de la factura es mayor que el precio de mi plan",
                                     "customer_email": "enterprise@example.com"}).ticket
@@ -138,6 +143,14 @@ def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_
     page.goto(f"{live_server.url}/admin/chatbot/chatbotinteraction/knowledge-report/")
     page.screenshot(path=shots() / "13-knowledge-gaps.png", full_page=True)
     assert page.get_by_text("El total de la factura es mayor que el precio de mi plan").count() == 1
+
+    page.goto(f"{live_server.url}/admin/chatbot/chatbotsettings/1/change/")
+    page.screenshot(path=shots() / "15-bot-settings.png", full_page=True)
+    assert page.locator("textarea[name=out_of_scope_examples]").input_value().startswith("El importe de mi factura")
+
+    page.goto(f"{live_server.url}/admin/chatbot/experiment/{experiment.pk}/change/")
+    page.screenshot(path=shots() / "16-ab-test.png", full_page=True)
+    assert page.get_by_text("deflection rate").count() >= 1
 
     page.goto(f"{live_server.url}/admin/chatbot/knowledgebasestate/1/change/")
     page.screenshot(path=shots() / "12-bot-calibration.png", full_page=True)

@@ -246,3 +246,12 @@ def test_knowledge_report_for_supervisors(client, desk):
     assert not agent.has_perm("chatbot.view_chatbotsettings")
     client.force_login(agent)
     assert client.get("/admin/chatbot/chatbotinteraction/knowledge-report/").status_code == 403
+
+
+def test_only_one_ab_test_runs_at_a_time(db):
+    from django.core.exceptions import ValidationError
+
+    Experiment.objects.create(name="first", is_active=True)
+    with pytest.raises(ValidationError, match="already running"):
+        Experiment(name="second", is_active=True).full_clean()
+    Experiment(name="second", is_active=False).full_clean()

@@ -191,4 +191,5 @@ ES.update({
 'Said it did not':'Dijeron que no',
 'The bot has not answered anything in this period.':'El bot no ha respondido nada en este periodo.',
 'confidence model (standardised coefficients)':'modelo de confianza (coeficientes estandarizados)',
+'Another A/B test is already running; stop it before starting this one.':'Ya hay otra prueba A/B en curso; detenla antes de iniciar esta.',
 })
