@@ -107,10 +107,9 @@ def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
 
 
 def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_page):
+    from chatbot.models import Experiment, ExperimentVariant
     from tickets.services import pipeline
     from tickets.services.intake import intake_ticket
-
-    from chatbot.models import Experiment, ExperimentVariant
 
     load_demo_desk(admin_password="admin-pass-123", with_tickets=False)
     experiment = Experiment.objects.create(name="threshold-085", description="Is 0.85 worth the lost deflections?", is_active=True)
