@@ -21,6 +21,7 @@ AGENT_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "chatbot": {"faqarticle": ("view",), "chatbotinteraction": ("view",)},
     "agents": {"department": ("view",), "agent": ("view",)},
     "routing": {"routingrule": ("view",)},
+    "sla": {"slapolicy": ("view",), "businesscalendar": ("view",), "ticketsla": ("view",)},
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -41,6 +42,11 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "agents": {"department": ("view", "add", "change"), "agent": ("view", "add", "change")},
     "routing": {"routingrule": ("view", "add", "change", "delete"), "prioritysettings": ("view", "add", "change")},
     "integrations": {"apikey": ("view",)},
+    "sla": {
+        "slapolicy": ("view", "add", "change", "delete"),
+        "businesscalendar": ("view", "add", "change", "delete"),
+        "ticketsla": ("view",),
+    },
     "django_celery_beat": {
         "periodictask": ("view", "change"),
         "intervalschedule": ("view",),

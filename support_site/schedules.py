@@ -35,6 +35,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         description="Re-queues tickets whose intake pipeline did not finish (worker killed, message lost).",
     ),
     Schedule(
+        name="sla: refresh states",
+        task="sla.refresh_states",
+        every_seconds=60,
+        description="Tickets whose SLA moment has come become at risk or breached (an indexed range over due moments).",
+    ),
+    Schedule(
         name="chatbot: settle deflections",
         task="chatbot.settle_deflections",
         every_seconds=3600,

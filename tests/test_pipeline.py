@@ -31,7 +31,10 @@ def test_spec_urgent_vip_example(desk):
     assert ticket.assigned_agent is not None and ticket.assigned_agent.department.code == "technical"
     assert "Auto-assigned: fewest active tickets" in ticket.events.get(kind="assigned").reason
     kinds = list(ticket.events.values_list("kind", flat=True))
-    assert kinds == ["created", "pipeline", "chatbot", "field_changed", "priority_changed", "routed", "status_changed", "assigned"]
+    assert kinds == ["created", "pipeline", "chatbot", "field_changed", "priority_changed", "routed", "status_changed", "sla", "assigned"]
+    sla = ticket.sla  # the spec's VIP policy: 15 minutes to first response, 2 hours to resolution, around the clock
+    assert sla.policy_name == "VIP Standard" and sla.state == "on_track"
+    assert (sla.first_response_due_at - ticket.created_at, sla.resolution_due_at - ticket.created_at) == (timedelta(minutes=15), timedelta(hours=2))
     inferred = ticket.events.get(kind="field_changed")
     assert (inferred.field, inferred.new_value, inferred.reason) == ("category", "technical", "Category inferred from rule 'Technical outage'.")
     assert ticket.category == "technical" and float(ticket.priority_score) == 88

@@ -9,8 +9,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.decorators import action, display
 
@@ -30,6 +33,7 @@ from .services.status import change_ticket_status
 from .transitions import transition_error
 
 PRIORITY_COLOURS = {"critical": "danger", "urgent": "danger", "high": "warning", "medium": "info", "low": "success"}
+SLA_COLOURS = {"on_track": "success", "at_risk": "warning", "breached": "danger", "met": "info", "missed": "danger"}
 STATUS_COLOURS = {
     "received": "info", "chatbot_handled": "success", "open": "warning", "in_progress": "info",
     "pending": "info", "resolved": "success", "closed": "success",
@@ -132,25 +136,29 @@ class TicketAdminForm(forms.ModelForm):
 class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
     form = TicketAdminForm
     list_display = [
-        "title", "customer_display", "status_label", "priority_label", "score", "department", "assigned_agent",
+        "title", "customer_display", "status_label", "priority_label", "score", "sla_label", "department", "assigned_agent",
         "source", "category", "created_at",
     ]
-    list_filter = ["status", "priority", "department", "assigned_agent", "source", "category", EscalatedFilter, "language", PipelineFilter]
+    list_filter = [
+        "status", "priority", ("sla__state", admin.ChoicesFieldListFilter), "department", "assigned_agent", "source", "category",
+        EscalatedFilter, "language", PipelineFilter,
+    ]
     search_fields = ["subject", "description", "customer__email", "customer__name"]
-    list_select_related = ["customer", "department", "assigned_agent"]
+    list_select_related = ["customer", "department", "assigned_agent", "sla"]
     date_hierarchy = "created_at"
     list_per_page = 50
     inlines = [TicketEventInline, ChatbotInteractionInline, FeedbackInline]
     readonly_fields = [
         "ticket_id", "customer_card", "source", "description", "priority_score", "priority_breakdown", "routing_rule",
         "routing_reason", "escalation_level", "created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at",
-        "pipeline_stage", "pipeline_attempts", "pipeline_completed_at",
+        "pipeline_stage", "pipeline_attempts", "pipeline_completed_at", "sla_summary",
     ]
     fieldsets = [
         (None, {"fields": ["ticket_id", "subject", "description", "status", "category", "tags", "language", "source"]}),
         (_("Customer"), {"fields": ["customer_card"]}),
         (_("Priority"), {"fields": ["priority", "priority_score", "priority_breakdown", "escalation_level"]}),
         (_("Routing"), {"fields": ["department", "assigned_agent", "routing_rule", "routing_reason"]}),
+        (_("Service level"), {"fields": ["sla_summary"]}),
         (_("Times"), {"fields": ["created_at", "first_response_at", "resolved_at", "closed_at", "last_activity_at"]}),
         (_("Pipeline"), {"fields": ["pipeline_stage", "pipeline_attempts", "pipeline_completed_at"], "classes": ["collapse"]}),
     ]
@@ -184,6 +192,28 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
         if not may_move_between_departments(request.user):
             fields.append("department")
         return fields
+
+    @display(description=_("SLA"), ordering="sla__state", label=SLA_COLOURS)
+    def sla_label(self, obj: Ticket):
+        sla = getattr(obj, "sla", None)
+        return (sla.state, sla.get_state_display()) if sla else ("", "—")
+
+    @display(description=_("SLA"))
+    def sla_summary(self, obj: Ticket) -> str:
+        sla = getattr(obj, "sla", None)
+        if sla is None:
+            return str(_("No SLA: the bot answered it, it is not routed yet, or no policy matches."))
+        def when(value):
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else "—"
+        rows = [
+            [_("policy"), sla.policy_name],
+            [_("state"), sla.get_state_display()],
+            [_("first response due"), when(sla.first_response_due_at)],
+            [_("resolution due"), when(sla.resolution_due_at)],
+            [_("paused since"), when(sla.paused_since)],
+            [_("time paused"), f"{sla.paused_seconds // 60} min"],
+        ]
+        return table([_("item"), _("value")], rows)
 
     @display(description=_("ticket"), ordering="subject")
     def title(self, obj: Ticket) -> str:

@@ -216,6 +216,7 @@ class EventKind(models.TextChoices):
     CHATBOT = "chatbot", _("Chatbot attempt")
     FEEDBACK = "feedback", _("Feedback received")
     PIPELINE = "pipeline", _("Pipeline")
+    SLA = "sla", _("SLA")
 
 
 class TicketEvent(models.Model):

@@ -51,6 +51,8 @@ UNFOLD = {
                     _link(_("A/B tests"), "science", "chatbot", "experiment"),
                     _link(_("Routing rules"), "alt_route", "routing", "routingrule"),
                     _link(_("Priority settings"), "tune", "routing", "prioritysettings"),
+                    _link(_("SLA policies"), "timer", "sla", "slapolicy"),
+                    _link(_("Business calendars"), "calendar_month", "sla", "businesscalendar"),
                 ],
             },
             {

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "agents",
     "tickets",
     "chatbot",
+    "sla",
     "routing",
     "analytics",
     "integrations",

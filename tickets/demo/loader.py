@@ -21,6 +21,7 @@ from agents.roles import AGENTS_GROUP, SUPERVISORS_GROUP
 from chatbot.models import ChatbotSettings, FAQArticle
 from routing.engine.conditions import validate_conditions
 from routing.models import RoutingRule
+from sla.models import BusinessCalendar, SLAPolicy
 from support_site.schedules import ensure_periodic_tasks
 from tickets.events import Actor
 from tickets.models import Customer
@@ -103,6 +104,17 @@ def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: b
                 },
             )
             report.count("faq articles", created)
+
+    service_levels = _load("sla.json")
+    calendars = {}
+    for item in service_levels["calendars"]:
+        calendar, created = BusinessCalendar.objects.get_or_create(name=item["name"], defaults=item)
+        calendars[item["name"]] = calendar
+        report.count("business calendars", created)
+    for item in service_levels["policies"]:
+        defaults = {**item, "calendar": calendars[item["calendar"]]}
+        _, created = SLAPolicy.objects.get_or_create(name=item["name"], defaults=defaults)
+        report.count("SLA policies", created)
 
     _, created = ChatbotSettings.objects.get_or_create(pk=1, defaults=_load("bot.json"))
     report.count("bot settings", created)

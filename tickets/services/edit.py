@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agents.models import Agent, Department
 from agents.services import apply_assignment, apply_unassignment
+from sla.services import apply_sla
 from tickets.events import Actor, record_ticket_event
 from tickets.models import EventKind, Ticket
 
@@ -24,6 +25,7 @@ def update_ticket(*, ticket_id, actor: Actor, changes: dict[str, Any], reason: s
     language) in one transaction; each changed field gets its own history line."""
     with transaction.atomic():
         ticket = ticket_for_update(ticket_id)
+        priority_before, category_before = ticket.priority, ticket.category
         if "status" in changes and changes["status"] != ticket.status:
             apply_status(ticket, new_status=changes["status"], actor=actor, reason=reason)
 
@@ -63,5 +65,7 @@ def update_ticket(*, ticket_id, actor: Actor, changes: dict[str, Any], reason: s
         if changed:
             ticket.last_activity_at = timezone.now()
             ticket.save(update_fields=[*changed, "last_activity_at", "updated_at"])
+        if priority_before != ticket.priority or category_before != ticket.category:
+            apply_sla(ticket, actor=actor)  # a different priority or category may mean another policy
         broadcast_ticket_change(ticket)
     return ticket

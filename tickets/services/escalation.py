@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sla.services import apply_sla
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
 from tickets.models import PRIORITY_ORDER, EventKind, Ticket
@@ -41,6 +42,8 @@ def apply_escalation(ticket: Ticket, *, actor: Actor, reason: str) -> None:
         reason=reason,
         data={"escalation_level": [old_level, ticket.escalation_level]},
     )
+    if ticket.priority != old_priority:
+        apply_sla(ticket, actor=actor)
 
 
 def escalate_ticket(*, ticket_id, actor: Actor, reason: str) -> Ticket:

@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from chatbot.deflection import fail_deflection
+from sla.services import sla_after_status_change
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
-from tickets.models import EventKind, Status, Ticket
+from tickets.models import ActorType, EventKind, Status, Ticket
 from tickets.transitions import ACTIVE, transition_error
 
 from .locks import ticket_for_update
@@ -36,8 +37,12 @@ def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str =
         ticket.resolved_at = None
     if old == Status.CHATBOT_HANDLED and new_status in ACTIVE:
         fail_deflection(ticket_id=ticket.pk, reason=reason or "The ticket was reopened for a person.")
-    ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "updated_at"])
+    if ticket.first_response_at is None and actor.type == ActorType.AGENT and old in ACTIVE | {Status.RECEIVED} and new_status != old:
+        # Until agents reply from the workspace, an agent's first move of the ticket is its first response.
+        ticket.first_response_at = now
+    ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "first_response_at", "updated_at"])
     record_ticket_event(ticket=ticket, kind=EventKind.STATUS_CHANGED, actor=actor, field="status", old=old, new=new_status, reason=reason)
+    sla_after_status_change(ticket, old=old, new=new_status, actor=actor, now=now)
 
 
 def change_ticket_status(*, ticket_id, new_status: str, actor: Actor, reason: str = "") -> Ticket:
