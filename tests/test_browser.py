@@ -78,10 +78,17 @@ def test_agent_takes_a_ticket_from_the_queue(live_server, browser_page):
     Ticket.objects.create(customer=standard, subject="Factura duplicada", description="Me cobraron dos veces", status="open",
                           priority="medium", priority_score=45, department=Agent.objects.get(user__username="laura.sanchez").department)
 
+    from sla.services import apply_sla
+    from tickets.events import Actor
+
+    for ticket in Ticket.objects.all():
+        apply_sla(ticket, actor=Actor.system("test"))  # the VIP ticket: 15 minutes to first response
+
     page = browser_page
     log_in(page, live_server.url, "javier.morales", "agent-pass-123")
     page.goto(f"{live_server.url}/admin/tickets/ticket/")
     page.screenshot(path=shots() / "01-agent-queue.png", full_page=True)
+    assert page.get_by_text("On track · 14").count() + page.get_by_text("On track · 15").count() == 1  # the VIP's 15 minutes
 
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 3  # the billing ticket belongs to another department

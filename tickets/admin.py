@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.timesince import timeuntil
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -196,7 +197,12 @@ class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
     @display(description=_("SLA"), ordering="sla__state", label=SLA_COLOURS)
     def sla_label(self, obj: Ticket):
         sla = getattr(obj, "sla", None)
-        return (sla.state, sla.get_state_display()) if sla else ("", "—")
+        if sla is None:
+            return "", "—"
+        due = sla.first_response_due_at if obj.first_response_at is None else sla.resolution_due_at
+        if sla.state in ("on_track", "at_risk") and due and not sla.paused_since:
+            return sla.state, f"{sla.get_state_display()} · {timeuntil(due, depth=1)}"
+        return sla.state, sla.get_state_display()
 
     @display(description=_("SLA"))
     def sla_summary(self, obj: Ticket) -> str:
