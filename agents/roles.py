@@ -46,6 +46,8 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "slapolicy": ("view", "add", "change", "delete"),
         "businesscalendar": ("view", "add", "change", "delete"),
         "ticketsla": ("view",),
+        "escalationrule": ("view", "add", "change", "delete"),
+        "escalationrecord": ("view",),
     },
     "django_celery_beat": {
         "periodictask": ("view", "change"),

@@ -6,14 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from routing.engine.rules import AgentLoad, choose_agent
 from support_site.api.exceptions import CapacityExceeded, Conflict, InvalidTransition, NotFound
 from tickets.events import Actor, record_ticket_event
 from tickets.models import EventKind, Status, Ticket
 from tickets.services.locks import ticket_for_update
 from tickets.services.notify import broadcast_ticket_change
 from tickets.services.status import apply_status
-
-from routing.engine.rules import AgentLoad, choose_agent
 
 from .models import ACTIVE_TICKET_STATUSES, Agent, Department
 
@@ -120,3 +119,32 @@ def auto_assign_ticket(
         )
         return None
     return apply_assignment(ticket, agent_id=chosen.id, actor=actor, reason=f"Auto-assigned: {why}.")
+
+
+SENIOR_LEVELS = ("lead", "senior")
+
+
+def reassign_to_senior(ticket: Ticket, *, actor: Actor, reason: str) -> Agent | None:
+    """Give a locked ticket to the least-loaded available senior (or lead) agent of its
+    department with room left, unless a senior already has it. None, with the reason in the
+    ticket's history, when no senior is free."""
+    if ticket.department_id is None:
+        return None
+    current = ticket.assigned_agent
+    if current is not None and current.seniority in SENIOR_LEVELS:
+        return current
+    locked_ids = list(
+        Agent.objects.available().filter(department_id=ticket.department_id, seniority__in=SENIOR_LEVELS)
+        .exclude(pk=current.pk if current else None).order_by("pk").select_for_update(of=("self",)).values_list("pk", flat=True)
+    )
+    loads = Agent.objects.filter(pk__in=locked_ids).with_active_ticket_count().values_list(
+        "pk", "seniority", "specialties", "active_ticket_count", "max_concurrent_tickets"
+    )
+    candidates = [AgentLoad(id=pk, seniority=level, specialties=tuple(skills or ()), active=active, capacity=capacity)
+                  for pk, level, skills, active, capacity in loads]
+    chosen, why = choose_agent(candidates, seniority=SENIOR_LEVELS)
+    if chosen is None:
+        record_ticket_event(ticket=ticket, kind=EventKind.ESCALATED, actor=actor, field="assigned_agent",
+                            reason=f"No senior agent to reassign to: {why}.")
+        return None
+    return apply_assignment(ticket, agent_id=chosen.id, actor=actor, reason=f"{reason} Reassigned to a senior agent: {why}.")

@@ -3,8 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from support_site.admin_utils import LinesField, ReadOnlyAdminMixin
+
 from .engine.clock import CalendarError
-from .models import BusinessCalendar, SLAPolicy
+from .models import BusinessCalendar, EscalationRecord, EscalationRule, SLAPolicy
 
 
 @admin.register(BusinessCalendar)
@@ -48,3 +50,43 @@ class SLAPolicyAdmin(ModelAdmin):
     ]
 
 
+
+
+class EscalationRuleForm(admin.options.forms.ModelForm):
+    priorities = LinesField(label=_("priorities"), help_text=_("One per line (low, medium, high, urgent, critical); empty: any."))
+
+    class Meta:
+        model = EscalationRule
+        fields = "__all__"
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(ModelAdmin):
+    form = EscalationRuleForm
+    list_display = ["name", "kind", "minutes", "priority_list", "raise_priority", "reassign_to_senior", "notify_supervisors",
+                    "cooldown_minutes", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    list_filter = ["is_active", "kind"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "order"]}),
+        (_("When"), {"fields": ["kind", "minutes", "priorities"]}),
+        (_("Then"), {"fields": ["raise_priority", "reassign_to_senior", "notify_supervisors", "cooldown_minutes"]}),
+    ]
+
+    @display(description=_("priorities"))
+    def priority_list(self, obj: EscalationRule) -> str:
+        return ", ".join(obj.priorities or []) or "—"
+
+
+@admin.register(EscalationRecord)
+class EscalationRecordAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    list_display = ["created_at", "ticket", "rule", "reason", "action_list"]
+    list_filter = ["rule"]
+    list_select_related = ["ticket", "rule"]
+    search_fields = ["ticket__subject", "reason"]
+    fields = ["created_at", "ticket", "rule", "reason", "actions"]
+    readonly_fields = fields
+
+    @display(description=_("actions"))
+    def action_list(self, obj: EscalationRecord) -> str:
+        return "; ".join(obj.actions or []) or "—"

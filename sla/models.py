@@ -125,3 +125,67 @@ class TicketSLA(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.get_state_display()}"
+
+
+class EscalationKind(models.TextChoices):
+    NO_FIRST_RESPONSE = "no_first_response", _("No first response after")
+    OPEN_TOO_LONG = "open_too_long", _("Unresolved after")
+    NO_UPDATE = "no_update", _("In progress with no update for")
+    VIP_UNRESOLVED = "vip_unresolved", _("VIP ticket unresolved after")
+    SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+
+
+class EscalationRule(models.Model):
+    """When a stale ticket is escalated, and what escalation does. Checked by beat every 10 minutes."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("when"), max_length=20, choices=EscalationKind.choices)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0, help_text=_("The time limit, for the kinds that have one."))
+    priorities = models.JSONField(_("priorities"), default=list, blank=True, help_text=_("Only tickets of these priorities; empty: any."))
+    raise_priority = models.BooleanField(_("raise priority one level"), default=True)
+    reassign_to_senior = models.BooleanField(_("reassign to an available senior agent"), default=False)
+    notify_supervisors = models.BooleanField(_("notify supervisors"), default=True)
+    cooldown_minutes = models.PositiveIntegerField(
+        _("cooldown (minutes)"), default=240, validators=[MinValueValidator(1)],
+        help_text=_("A ticket is not escalated again by this rule within this time."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(_("order"), default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unknown = [p for p in self.priorities or [] if p not in Priority.values]
+        if unknown or not isinstance(self.priorities, list):
+            raise ValidationError({"priorities": _("Use a list of: %(known)s.") % {"known": ", ".join(Priority.values)}})
+        timed = (EscalationKind.NO_FIRST_RESPONSE, EscalationKind.OPEN_TOO_LONG, EscalationKind.NO_UPDATE, EscalationKind.VIP_UNRESOLVED)
+        if self.kind in timed and not self.minutes:
+            raise ValidationError({"minutes": _("This kind of rule needs a time limit.")})
+        if not (self.raise_priority or self.reassign_to_senior or self.notify_supervisors):
+            raise ValidationError(_("Choose at least one action."))
+
+
+class EscalationRecord(models.Model):
+    """A rule escalated a ticket: the cooldown's memory and the audit trail."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="escalation_records", verbose_name=_("ticket"))
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="records", verbose_name=_("rule"))
+    reason = models.CharField(_("reason"), max_length=300)
+    actions = models.JSONField(_("actions"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        indexes = [models.Index(fields=["rule", "ticket", "created_at"], name="escalationrecord_cooldown")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} → {self.ticket_id}"

@@ -16,3 +16,12 @@ def refresh_sla_states() -> int:
     from sla.services import refresh_due_slas
 
     return refresh_due_slas()
+
+
+@shared_task(name="sla.escalate_stale_tickets", acks_late=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60, max_retries=3)
+def escalate_stale() -> int:
+    """Idempotent within each rule's cooldown: a second run finds every ticket already escalated."""
+    from sla.escalation import escalate_stale_tickets
+
+    return escalate_stale_tickets().escalated

@@ -41,6 +41,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         description="Tickets whose SLA moment has come become at risk or breached (an indexed range over due moments).",
     ),
     Schedule(
+        name="sla: escalate stale tickets",
+        task="sla.escalate_stale_tickets",
+        every_seconds=600,
+        description="Applies the escalation rules: raise priority, reassign to a senior, notify supervisors.",
+    ),
+    Schedule(
         name="chatbot: settle deflections",
         task="chatbot.settle_deflections",
         every_seconds=3600,

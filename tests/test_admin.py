@@ -41,6 +41,10 @@ def desk(db):
         matched_articles=[{"article_id": "faq-002", "language": "es", "title": "¿Cómo descargo mis facturas?", "score": 0.55}],
         decision_reason="Confidence 0.55 below 0.70",
     )
+    from sla.models import EscalationRecord, EscalationRule
+
+    EscalationRecord.objects.create(ticket=tech_ticket, rule=EscalationRule.objects.first(), reason="No first response after 20 min",
+                                    actions=["supervisors notified"])
     experiment = Experiment.objects.create(name="threshold-test", is_active=True)
     strict = ExperimentVariant.objects.create(experiment=experiment, key="strict", confidence_threshold=0.85)
     ExperimentVariant.objects.create(experiment=experiment, key="control")

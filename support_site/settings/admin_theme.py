@@ -53,6 +53,8 @@ UNFOLD = {
                     _link(_("Priority settings"), "tune", "routing", "prioritysettings"),
                     _link(_("SLA policies"), "timer", "sla", "slapolicy"),
                     _link(_("Business calendars"), "calendar_month", "sla", "businesscalendar"),
+                    _link(_("Escalation rules"), "trending_up", "sla", "escalationrule"),
+                    _link(_("Escalations"), "history", "sla", "escalationrecord"),
                 ],
             },
             {

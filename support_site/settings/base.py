@@ -178,6 +178,12 @@ LOGGING = {
     },
 }
 
+# --- E-mail -----------------------------------------------------------------------------
+#: smtp://user:password@host:587 (smtp+tls://, smtps://); local default: printed to the console.
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # --- Product settings -----------------------------------------------------------------
 #: The admin URL printed by ``make run`` and linked from e-mails.
 SUPPORT_BASE_URL = env.str("SUPPORT_BASE_URL", default="http://localhost:8000")

@@ -21,7 +21,7 @@ from agents.roles import AGENTS_GROUP, SUPERVISORS_GROUP
 from chatbot.models import ChatbotSettings, FAQArticle
 from routing.engine.conditions import validate_conditions
 from routing.models import RoutingRule
-from sla.models import BusinessCalendar, SLAPolicy
+from sla.models import BusinessCalendar, EscalationRule, SLAPolicy
 from support_site.schedules import ensure_periodic_tasks
 from tickets.events import Actor
 from tickets.models import Customer
@@ -115,6 +115,9 @@ def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: b
         defaults = {**item, "calendar": calendars[item["calendar"]]}
         _, created = SLAPolicy.objects.get_or_create(name=item["name"], defaults=defaults)
         report.count("SLA policies", created)
+    for item in service_levels["escalation_rules"]:
+        _, created = EscalationRule.objects.get_or_create(name=item["name"], defaults=item)
+        report.count("escalation rules", created)
 
     _, created = ChatbotSettings.objects.get_or_create(pk=1, defaults=_load("bot.json"))
     report.count("bot settings", created)
