@@ -49,6 +49,7 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "escalationrule": ("view", "add", "change", "delete"),
         "escalationrecord": ("view",),
     },
+    "analytics": {"alert": ("view", "change"), "metricsnapshot": ("view",)},
     "django_celery_beat": {
         "periodictask": ("view", "change"),
         "intervalschedule": ("view",),

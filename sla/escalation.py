@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from agents.roles import SUPERVISORS_GROUP
+from agents.notify import email_supervisors
 from agents.services import reassign_to_senior
 from tickets.events import Actor, record_ticket_event
 from tickets.models import EventKind, Ticket
@@ -106,20 +104,10 @@ def _escalate_one(rule: EscalationRule, ticket_id: int, now: datetime) -> bool:
 
 
 def _email_supervisors(ticket_pk: int, rule_name: str, reason: str) -> None:
-    """E-mail every active supervisor (Slack, Teams and the rest arrive with the notifications work)."""
     ticket = Ticket.objects.select_related("customer", "department").get(pk=ticket_pk)
-    recipients = list(
-        User.objects.filter(groups__name=SUPERVISORS_GROUP, is_active=True).exclude(email="").values_list("email", flat=True).distinct()
-    )
-    if not recipients:
-        return
     link = f"{settings.SUPPORT_BASE_URL.rstrip('/')}/admin/tickets/ticket/{ticket.pk}/change/"
-    try:
-        send_mail(
-            subject=f"[{ticket.priority.upper()}] Escalated: {ticket.subject or ticket.description[:60]}",
-            message=f"{reason}\n\nRule: {rule_name}\nCustomer: {ticket.customer.email} ({ticket.customer.tier})\n"
-                    f"Department: {ticket.department.name if ticket.department else '-'}\n\n{link}\n",
-            from_email=None, recipient_list=recipients,
-        )
-    except Exception as exc:  # mail is best effort here; the escalation itself is recorded
-        logger.warning("could not e-mail supervisors about ticket %s: %s", ticket_pk, exc)
+    email_supervisors(
+        subject=f"[{ticket.priority.upper()}] Escalated: {ticket.subject or ticket.description[:60]}",
+        body=f"{reason}\n\nRule: {rule_name}\nCustomer: {ticket.customer.email} ({ticket.customer.tier})\n"
+             f"Department: {ticket.department.name if ticket.department else '-'}\n\n{link}\n",
+    )

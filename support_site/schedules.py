@@ -47,6 +47,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         description="Applies the escalation rules: raise priority, reassign to a senior, notify supervisors.",
     ),
     Schedule(
+        name="analytics: monitor",
+        task="analytics.monitor",
+        every_seconds=900,
+        description="Takes the monitoring metrics and raises or resolves alerts (critical unassigned, SLA, bot rate, load).",
+    ),
+    Schedule(
         name="chatbot: settle deflections",
         task="chatbot.settle_deflections",
         every_seconds=3600,

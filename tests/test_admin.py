@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
 
 from agents.models import Agent
@@ -45,6 +46,13 @@ def desk(db):
 
     EscalationRecord.objects.create(ticket=tech_ticket, rule=EscalationRule.objects.first(), reason="No first response after 20 min",
                                     actions=["supervisors notified"])
+    from analytics.models import Alert
+    from analytics.monitoring import run_monitor
+
+    run_monitor()  # a metric snapshot
+    Alert.objects.create(key="critical_unassigned", kind="critical_unassigned", severity="critical",
+                         message="1 critical ticket(s) unassigned for more than 5 minutes.", raised_at=timezone.now(),
+                         last_seen_at=timezone.now())
     experiment = Experiment.objects.create(name="threshold-test", is_active=True)
     strict = ExperimentVariant.objects.create(experiment=experiment, key="strict", confidence_threshold=0.85)
     ExperimentVariant.objects.create(experiment=experiment, key="control")

@@ -55,6 +55,8 @@ UNFOLD = {
                     _link(_("Business calendars"), "calendar_month", "sla", "businesscalendar"),
                     _link(_("Escalation rules"), "trending_up", "sla", "escalationrule"),
                     _link(_("Escalations"), "history", "sla", "escalationrecord"),
+                    _link(_("Alerts"), "notifications_active", "analytics", "alert"),
+                    _link(_("Metrics"), "monitoring", "analytics", "metricsnapshot"),
                 ],
             },
             {

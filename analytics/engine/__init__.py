@@ -1,0 +1,1 @@
+"""Pure engines for metrics and alerts."""
