@@ -50,6 +50,7 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "escalationrecord": ("view",),
     },
     "analytics": {"alert": ("view", "change"), "metricsnapshot": ("view",)},
+    "notifications": {"emailtemplate": ("view", "add", "change", "delete"), "notification": ("view", "change")},
     "django_celery_beat": {
         "periodictask": ("view", "change"),
         "intervalschedule": ("view",),

@@ -4,5 +4,6 @@ from . import views
 
 app_name = "chatbot"
 urlpatterns = [
+    path("answer/<str:token>/<str:answer>/", views.answer_feedback, name="answer-feedback"),
     path("<slug:article_id>/<str:language>/", views.faq_article, name="faq-article"),
 ]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from django.core import signing
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from support_site.api.exceptions import ApplicationError
+from tickets.models import Ticket
 
 from .models import FAQArticle
 
@@ -13,3 +19,32 @@ def faq_article(request, article_id: str, language: str):
     other = FAQArticle.objects.filter(article_id=article_id, published=True).exclude(language=language).only("language", "title")
     with translation.override(language):
         return render(request, "chatbot/faq_article.html", {"article": article, "translations": other})
+
+
+ANSWER_LINK_MAX_AGE = 60 * 60 * 24 * 30  # links in e-mails work for 30 days
+
+
+@require_http_methods(["GET", "POST"])
+def answer_feedback(request, token: str, answer: str):
+    """The "did this solve it?" links of the bot's e-mail. GET only asks (mail scanners open
+    links); the button POSTs, and the answer is recorded once."""
+    from notifications.services import FEEDBACK_SALT
+
+    from .services import record_bot_answer_feedback
+
+    try:
+        ticket_id = signing.loads(token, salt=FEEDBACK_SALT, max_age=ANSWER_LINK_MAX_AGE)
+    except signing.BadSignature:
+        raise Http404("This link is not valid or has expired.") from None
+    ticket = get_object_or_404(Ticket.objects.select_related("customer"), ticket_id=ticket_id)
+    solved = answer == "yes"
+    language = ticket.language or ticket.customer.language or "es"
+    context = {"ticket": ticket, "solved": solved, "answer": answer}
+    with translation.override(language):
+        if request.method == "POST":
+            try:
+                record_bot_answer_feedback(ticket_id=ticket.ticket_id, solved=solved)
+                context["recorded"] = True
+            except ApplicationError as exc:
+                context["error"] = exc.message
+        return render(request, "chatbot/answer_feedback.html", context)

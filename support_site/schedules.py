@@ -53,6 +53,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         description="Takes the monitoring metrics and raises or resolves alerts (critical unassigned, SLA, bot rate, load).",
     ),
     Schedule(
+        name="notifications: retry pending",
+        task="notifications.retry_pending",
+        every_seconds=300,
+        description="Sends again messages whose delivery task was lost (broker down, worker killed).",
+    ),
+    Schedule(
         name="chatbot: settle deflections",
         task="chatbot.settle_deflections",
         every_seconds=3600,

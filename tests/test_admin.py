@@ -50,6 +50,11 @@ def desk(db):
     from analytics.monitoring import run_monitor
 
     run_monitor()  # a metric snapshot
+    from notifications.models import EmailTemplate
+    from notifications.services import queue_customer_email
+
+    EmailTemplate.objects.create(event="ticket.resolved", language="es", subject="Resuelto [#{{ reference }}]", body_text="Hola")
+    queue_customer_email(bill_ticket, "ticket.resolved")
     Alert.objects.create(key="critical_unassigned", kind="critical_unassigned", severity="critical",
                          message="1 critical ticket(s) unassigned for more than 5 minutes.", raised_at=timezone.now(),
                          last_seen_at=timezone.now())

@@ -11,8 +11,8 @@ from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.timesince import timeuntil
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline, TabularInline

@@ -57,6 +57,8 @@ UNFOLD = {
                     _link(_("Escalations"), "history", "sla", "escalationrecord"),
                     _link(_("Alerts"), "notifications_active", "analytics", "alert"),
                     _link(_("Metrics"), "monitoring", "analytics", "metricsnapshot"),
+                    _link(_("Notifications"), "mail", "notifications", "notification"),
+                    _link(_("E-mail templates"), "edit_note", "notifications", "emailtemplate"),
                 ],
             },
             {

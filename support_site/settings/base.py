@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tickets",
     "chatbot",
     "sla",
+    "notifications",
     "routing",
     "analytics",
     "integrations",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from agents.models import Department
 from agents.services import auto_assign_ticket
 from chatbot.services import propose_answer, record_bot_attempt
+from notifications.services import queue_after_pipeline
 from routing.engine.priority import TicketSignals, score_priority
 from routing.engine.rules import route
 from routing.models import PrioritySettings
@@ -177,6 +178,7 @@ def finish_pipeline(ticket: Ticket) -> None:
     ticket.pipeline_completed_at = timezone.now()
     ticket.last_activity_at = ticket.pipeline_completed_at
     ticket.save(update_fields=["pipeline_completed_at", "last_activity_at", "updated_at"])
+    queue_after_pipeline(ticket)  # the bot's answer or the confirmation, in this transaction (outbox)
     broadcast_ticket_change(ticket)
     transaction.on_commit(lambda: ticket_processed(ticket.pk))
 

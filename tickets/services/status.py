@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from chatbot.deflection import fail_deflection
+from notifications.models import Event
+from notifications.services import queue_customer_email
 from sla.services import sla_after_status_change
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
@@ -43,6 +45,8 @@ def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str =
     ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "first_response_at", "updated_at"])
     record_ticket_event(ticket=ticket, kind=EventKind.STATUS_CHANGED, actor=actor, field="status", old=old, new=new_status, reason=reason)
     sla_after_status_change(ticket, old=old, new=new_status, actor=actor, now=now)
+    if new_status == Status.RESOLVED:
+        queue_customer_email(ticket, Event.TICKET_RESOLVED, occurrence=now.isoformat())
 
 
 def change_ticket_status(*, ticket_id, new_status: str, actor: Actor, reason: str = "") -> Ticket:

@@ -1,0 +1,24 @@
+"""Celery entry points for notifications: thin, idempotent, retry-safe."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="notifications.deliver", bind=True, acks_late=True, ignore_result=True, max_retries=4)
+def deliver_notification(self, pk: int) -> str:
+    """Send one message; on failure retry with backoff (1, 2, 4, 8 minutes), then leave it failed
+    for the admin's "send again"."""
+    from notifications.services import deliver
+
+    status = deliver(pk)
+    if status == "pending":
+        raise self.retry(countdown=60 * 2**self.request.retries)
+    return status
+
+
+@shared_task(name="notifications.retry_pending", acks_late=True, ignore_result=True)
+def retry_pending_notifications() -> int:
+    from notifications.services import retry_pending
+
+    return retry_pending()
