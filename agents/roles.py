@@ -50,7 +50,11 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "escalationrecord": ("view",),
     },
     "analytics": {"alert": ("view", "change"), "metricsnapshot": ("view",)},
-    "notifications": {"emailtemplate": ("view", "add", "change", "delete"), "notification": ("view", "change")},
+    "notifications": {
+        "emailtemplate": ("view", "add", "change", "delete"),
+        "notification": ("view", "change"),
+        "webhookendpoint": ("view", "add", "change", "delete"),
+    },
     "django_celery_beat": {
         "periodictask": ("view", "change"),
         "intervalschedule": ("view",),

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from agents.models import Agent
 from agents.notify import email_supervisors
+from notifications.models import Event
+from notifications.services import emit
 from tickets.models import Status, Ticket
 from tickets.transitions import ACTIVE
 
@@ -82,9 +84,14 @@ def run_monitor(*, now: datetime | None = None, thresholds: Thresholds = Thresho
                 resolved.append(alert)
         for key, spec in wanted.items():
             if key not in open_alerts:
-                raised.append(_raise(spec, now))
+                alert = _raise(spec, now)
+                raised.append(alert)
+                if alert is not None:
+                    emit(Event.ALERT_RAISED, data={"kind": alert.kind, "severity": alert.severity, "message": alert.message},
+                         summary=f"[{alert.severity.upper()}] {alert.message}", occurrence=str(alert.pk))
     for alert in raised:
-        transaction.on_commit(lambda alert=alert: _notify(alert.pk))
+        if alert is not None:
+            transaction.on_commit(lambda alert=alert: _notify(alert.pk))
     return MonitorReport(snapshot, [a for a in raised if a is not None], resolved)
 
 

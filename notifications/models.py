@@ -12,6 +12,47 @@ class Event(models.TextChoices):
     TICKET_CREATED = "ticket.created", _("Ticket received (waiting for a person)")
     CHATBOT_RESOLVED = "chatbot.resolved", _("Answered by the bot")
     TICKET_RESOLVED = "ticket.resolved", _("Ticket resolved")
+    TICKET_ASSIGNED = "ticket.assigned", _("Ticket assigned")
+    TICKET_ESCALATED = "ticket.escalated", _("Ticket escalated")
+    SLA_BREACHED = "sla.breached", _("SLA breached")
+    FEEDBACK_RECEIVED = "feedback.received", _("Feedback received")
+    ALERT_RAISED = "alert.raised", _("Monitoring alert raised")
+
+
+class EndpointKind(models.TextChoices):
+    WEBHOOK = "webhook", _("Webhook (signed JSON)")
+    SLACK = "slack", _("Slack incoming webhook")
+    TEAMS = "teams", _("Microsoft Teams incoming webhook")
+
+
+def new_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """Where events are pushed: a signed JSON webhook, or a Slack / Teams channel."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=EndpointKind.choices, default=EndpointKind.WEBHOOK)
+    url = models.URLField(_("URL"), max_length=500)
+    events = models.JSONField(_("events"), default=list, blank=True, help_text=_("Only these events; empty: all."))
+    secret = models.CharField(_("signing secret"), max_length=100, default=new_secret,
+                              help_text=_("Webhooks: the receiver checks X-Support-Signature with it."))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("outbound endpoint")
+        verbose_name_plural = _("outbound endpoints")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event: str) -> bool:
+        return self.is_active and (not self.events or event in self.events)
 
 
 class EmailTemplate(models.Model):
@@ -53,11 +94,18 @@ class Notification(models.Model):
     channel = models.CharField(_("channel"), max_length=20, default="email")
     recipient = models.CharField(_("recipient"), max_length=254)
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
-    subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("plain-text body"))
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("plain-text body"), blank=True)
     body_html = models.TextField(_("HTML body"), blank=True)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries",
+                                 verbose_name=_("endpoint"))
+    payload = models.JSONField(_("payload"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.CharField(_("response"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_until = models.DateTimeField(_("being sent until"), null=True, blank=True,
+                                       help_text=_("Set while one worker sends it, so no other sends it at the same time."))
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

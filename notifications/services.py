@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils.html import linebreaks, urlize
 from tickets.models import Ticket
 
 from .defaults import default_template
-from .models import DeliveryStatus, EmailTemplate, Event, Notification
+from .models import DeliveryStatus, EmailTemplate, Event, Notification, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -71,11 +72,13 @@ def queue_customer_email(ticket: Ticket, event: str, *, extra: dict | None = Non
 def queue_after_pipeline(ticket: Ticket) -> Notification | None:
     """The bot's answer, or the confirmation that a person will answer."""
     if ticket.status == "chatbot_handled":
+        emit(Event.CHATBOT_RESOLVED, ticket=ticket, occurrence="pipeline")
         answer = ticket.chatbot_interactions.filter(resolved=True).order_by("-created_at").values_list("answer", flat=True).first()
         return queue_customer_email(ticket, Event.CHATBOT_RESOLVED, extra={
             "answer": answer or "", "yes_url": bot_feedback_url(ticket, "yes"), "no_url": bot_feedback_url(ticket, "no"),
         })
     if ticket.status in ("open", "in_progress"):
+        emit(Event.TICKET_CREATED, ticket=ticket, occurrence="pipeline")
         return queue_customer_email(ticket, Event.TICKET_CREATED)
     return None
 
@@ -90,26 +93,40 @@ def _enqueue(pk: int) -> None:
 
 
 def deliver(pk: int) -> str:
-    """Send one queued message. Safe to run twice: a sent message is not sent again."""
+    """Send one queued message. Safe to run twice: a sent message is not sent again, and a lease
+    keeps two workers from sending it at once. No database lock is held while the mail server or
+    the endpoint answers."""
+    now = timezone.now()
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=pk)
+        notification = Notification.objects.select_for_update().select_related("endpoint").get(pk=pk)
         if notification.status != DeliveryStatus.PENDING:
             return notification.status
-        message = EmailMultiAlternatives(notification.subject, notification.body_text, to=[notification.recipient])
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
+        if notification.lease_until and notification.lease_until > now:
+            return DeliveryStatus.PENDING  # another worker is sending it right now
         notification.attempts += 1
-        try:
+        notification.lease_until = now + timedelta(seconds=3 * max(settings.WEBHOOK_TIMEOUT_SECONDS, settings.EMAIL_TIMEOUT or 10))
+        notification.save(update_fields=["attempts", "lease_until"])
+    error = ""
+    try:
+        if notification.channel == "email":
+            message = EmailMultiAlternatives(notification.subject, notification.body_text, to=[notification.recipient])
+            if notification.body_html:
+                message.attach_alternative(notification.body_html, "text/html")
             message.send()
-        except Exception as exc:
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.status = DeliveryStatus.FAILED
-            notification.save(update_fields=["attempts", "last_error", "status"])
-            return notification.status
+        else:
+            notification.response_status, notification.response_body = _post(notification)
+            if not 200 <= notification.response_status < 300:
+                error = f"HTTP {notification.response_status}"
+    except Exception as exc:  # connection refused, timeout, TLS …: recorded, retried
+        error = f"{type(exc).__name__}: {exc}"
+    if error:
+        notification.last_error = error[:500]
+        notification.status = DeliveryStatus.FAILED if notification.attempts >= MAX_ATTEMPTS else DeliveryStatus.PENDING
+    else:
         notification.status, notification.sent_at, notification.last_error = DeliveryStatus.SENT, timezone.now(), ""
-        notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-    return DeliveryStatus.SENT
+    notification.lease_until = None
+    notification.save(update_fields=["status", "sent_at", "last_error", "lease_until", "response_status", "response_body"])
+    return notification.status
 
 
 def resend(pks) -> int:
@@ -127,3 +144,62 @@ def retry_pending(*, older_than_minutes: int = 10, limit: int = 500) -> int:
     for pk in pks:
         deliver(pk)
     return len(pks)
+
+
+# -- events to endpoints (webhooks, Slack, Teams) -------------------------------------------------
+def ticket_payload(ticket: Ticket) -> dict:
+    return {
+        "ticket_id": str(ticket.ticket_id), "reference": ticket.short_id, "subject": ticket.subject, "status": ticket.status,
+        "priority": ticket.priority, "category": ticket.category, "customer_tier": ticket.customer.tier,
+        "department": ticket.department.code if ticket.department_id else None,
+        "agent": ticket.assigned_agent.name if ticket.assigned_agent_id else None,
+        "url": f"{settings.SUPPORT_BASE_URL.rstrip('/')}/admin/tickets/ticket/{ticket.pk}/change/",
+    }
+
+
+def emit(event: str, *, ticket: Ticket | None = None, data: dict | None = None, summary: str = "", occurrence: str = "") -> int:
+    """Queue ``event`` for every active endpoint that wants it, in the caller's transaction.
+    Delivery happens after the commit, in a task: a slow endpoint never slows the caller."""
+    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
+    if not endpoints:
+        return 0
+    now = timezone.now()
+    payload = {"event": event, "occurred_at": now.isoformat(), "ticket": ticket_payload(ticket) if ticket else None, "data": data or {}}
+    text = summary or (f"{event}: #{ticket.short_id} {ticket.subject}" if ticket else event)
+    created = 0
+    for endpoint in endpoints:
+        key = f"{event}:{ticket.ticket_id if ticket else '-'}:{endpoint.pk}:{occurrence or now.isoformat()}"[:200]
+        notification, new = Notification.objects.get_or_create(
+            dedupe_key=key,
+            defaults={"ticket": ticket, "event": event, "channel": endpoint.kind, "recipient": endpoint.url, "endpoint": endpoint,
+                      "payload": payload, "subject": text[:300]},
+        )
+        if new:
+            created += 1
+            transaction.on_commit(lambda pk=notification.pk: _enqueue(pk))
+    return created
+
+
+def _post(notification: Notification) -> tuple[int, str]:
+    """POST the delivery; returns (HTTP status, start of the response body)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from .signing import signature
+
+    endpoint = notification.endpoint
+    if notification.channel in ("slack", "teams"):
+        body = json.dumps({"text": f"{notification.subject}\n{(notification.payload.get('ticket') or {}).get('url', '')}".strip()}).encode()
+        headers = {"Content-Type": "application/json"}
+    else:
+        body = json.dumps(notification.payload, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Support-Event": notification.event, "X-Support-Timestamp": timestamp,
+                   "X-Support-Signature": signature(endpoint.secret, timestamp, body), "X-Support-Delivery": str(notification.pk)}
+    request = urllib.request.Request(notification.recipient, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status, response.read(500).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(500).decode("utf-8", "replace")

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.models import Event
+from notifications.services import emit
 from tickets.events import Actor, record_ticket_event
 from tickets.models import EventKind, Status, Ticket
 
@@ -58,6 +60,9 @@ def _refresh(sla: TicketSLA, ticket: Ticket, now: datetime, *, actor: Actor, rea
     new_state = sla_state(targets, now=now, **facts)
     sla.next_change_at = next_change(targets, now=now, **facts)
     changed = new_state != sla.state
+    if changed and new_state == SLAState.BREACHED:
+        emit(Event.SLA_BREACHED, ticket=ticket, data={"policy": sla.policy_name}, occurrence=now.isoformat(),
+             summary=f"SLA '{sla.policy_name}' breached on #{ticket.short_id} {ticket.subject}")
     if changed:
         old, sla.state, sla.state_changed_at = sla.state, new_state, now
         record_ticket_event(

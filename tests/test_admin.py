@@ -54,6 +54,9 @@ def desk(db):
     from notifications.services import queue_customer_email
 
     EmailTemplate.objects.create(event="ticket.resolved", language="es", subject="Resuelto [#{{ reference }}]", body_text="Hola")
+    from notifications.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.create(name="ops-slack", kind="slack", url="https://hooks.slack.example/T000/B000", events=["alert.raised"])
     queue_customer_email(bill_ticket, "ticket.resolved")
     Alert.objects.create(key="critical_unassigned", kind="critical_unassigned", severity="critical",
                          message="1 critical ticket(s) unassigned for more than 5 minutes.", raised_at=timezone.now(),

@@ -59,6 +59,7 @@ UNFOLD = {
                     _link(_("Metrics"), "monitoring", "analytics", "metricsnapshot"),
                     _link(_("Notifications"), "mail", "notifications", "notification"),
                     _link(_("E-mail templates"), "edit_note", "notifications", "emailtemplate"),
+                    _link(_("Outbound endpoints"), "webhook", "notifications", "webhookendpoint"),
                 ],
             },
             {

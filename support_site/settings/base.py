@@ -184,6 +184,8 @@ LOGGING = {
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+#: Seconds an outbound webhook (or Slack / Teams) may take to answer before the try counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 
 # --- Product settings -----------------------------------------------------------------
 #: The admin URL printed by ``make run`` and linked from e-mails.

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Event
+from notifications.services import emit
 from sla.services import apply_sla
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
@@ -44,6 +46,8 @@ def apply_escalation(ticket: Ticket, *, actor: Actor, reason: str) -> None:
     )
     if ticket.priority != old_priority:
         apply_sla(ticket, actor=actor)
+    emit(Event.TICKET_ESCALATED, ticket=ticket, data={"reason": reason, "from": old_priority, "to": ticket.priority},
+         summary=f"Escalated #{ticket.short_id} ({old_priority} → {ticket.priority}): {reason}")
 
 
 def escalate_ticket(*, ticket_id, actor: Actor, reason: str) -> Ticket:

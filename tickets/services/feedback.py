@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from notifications.models import Event
+from notifications.services import emit
 from support_site.api.exceptions import ApplicationError, Conflict
 from tickets.events import Actor, record_ticket_event
 from tickets.models import ActorType, EventKind, Feedback
@@ -33,4 +35,6 @@ def record_feedback(
             reason=f"Satisfaction {satisfaction}/5" + (f", NPS {nps}" if nps is not None else ""),
             data={"satisfaction": satisfaction, "nps": nps},
         )
+        emit(Event.FEEDBACK_RECEIVED, ticket=ticket, data={"satisfaction": satisfaction, "nps": nps, "comment": comment[:500]},
+             summary=f"Feedback {satisfaction}/5 on #{ticket.short_id}")
     return feedback

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from chatbot.deflection import fail_deflection
 from notifications.models import Event
-from notifications.services import queue_customer_email
+from notifications.services import emit, queue_customer_email
 from sla.services import sla_after_status_change
 from support_site.api.exceptions import InvalidTransition
 from tickets.events import Actor, record_ticket_event
@@ -47,6 +47,7 @@ def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str =
     sla_after_status_change(ticket, old=old, new=new_status, actor=actor, now=now)
     if new_status == Status.RESOLVED:
         queue_customer_email(ticket, Event.TICKET_RESOLVED, occurrence=now.isoformat())
+        emit(Event.TICKET_RESOLVED, ticket=ticket, occurrence=now.isoformat())
 
 
 def change_ticket_status(*, ticket_id, new_status: str, actor: Actor, reason: str = "") -> Ticket:
