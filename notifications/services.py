@@ -98,7 +98,7 @@ def deliver(pk: int) -> str:
     the endpoint answers."""
     now = timezone.now()
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().select_related("endpoint").get(pk=pk)
+        notification = Notification.objects.select_for_update().get(pk=pk)  # no outer join: PostgreSQL refuses FOR UPDATE on one
         if notification.status != DeliveryStatus.PENDING:
             return notification.status
         if notification.lease_until and notification.lease_until > now:
