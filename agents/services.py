@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.models import Event
-from notifications.services import emit
+from notifications.services import emit, queue_customer_email
 from routing.engine.rules import AgentLoad, choose_agent
 from support_site.api.exceptions import CapacityExceeded, Conflict, InvalidTransition, NotFound
 from tickets.events import Actor, record_ticket_event
@@ -67,6 +67,8 @@ def apply_assignment(ticket: Ticket, *, agent_id: int, actor: Actor, reason: str
         old=old_agent.name if old_agent else "", new=agent.name, reason=reason,
         data={"agent_id": agent.pk, "load_before": load, "capacity": agent.max_concurrent_tickets},
     )
+    if ticket.pipeline_stage == "done":  # during intake the confirmation already names the agent
+        queue_customer_email(ticket, Event.TICKET_ASSIGNED, occurrence=f"{agent.pk}:{ticket.last_activity_at.isoformat()}")
     emit(Event.TICKET_ASSIGNED, ticket=ticket, data={"agent": agent.name, "reason": reason}, summary=f"#{ticket.short_id} assigned to {agent.name}")
     return agent
 

@@ -59,7 +59,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 class WebhookEndpointForm(admin.options.forms.ModelForm):
-    url = admin.options.forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    url = admin.options.forms.URLField(label=_("URL"), max_length=500, assume_scheme="https", required=False)
     events = LinesField(label=_("events"), help_text=_("One per line; empty: all. Known: %(events)s.") % {"events": ", ".join(Event.values)})
 
     class Meta:
@@ -79,7 +79,7 @@ class WebhookEndpointAdmin(ModelAdmin):
     form = WebhookEndpointForm
     list_display = ["name", "kind", "url", "event_list", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
-    fields = ["name", "kind", "url", "events", "secret", "is_active"]
+    fields = ["name", "kind", "url", "phone", "events", "secret", "is_active"]
 
     @display(description=_("events"))
     def event_list(self, obj: WebhookEndpoint) -> str:

@@ -17,6 +17,21 @@ def default_template(event: str, language: str) -> tuple[str, str]:
                 gettext("Re: {{ subject }} [#{{ reference }}]"),
                 "{{ answer }}\n\n" + gettext("Yes, it did: {{ yes_url }}") + "\n" + gettext("No, I need a person: {{ no_url }}") + "\n",
             )
+        if event in (Event.SURVEY, Event.SURVEY_REMINDER):
+            subject = (gettext("Reminder: how did we do? [#{{ reference }}]") if event == Event.SURVEY_REMINDER
+                       else gettext("How did we do? [#{{ reference }}]"))
+            return (
+                subject,
+                gettext("Hello {{ customer_name }},") + "\n\n"
+                + gettext("Your request “{{ subject }}” was resolved. Would you tell us how it went? It takes a minute:")
+                + "\n{{ survey_url }}\n",
+            )
+        if event == Event.TICKET_ASSIGNED:
+            return (
+                gettext("{{ agent }} is looking after your request [#{{ reference }}]"),
+                gettext("Hello {{ customer_name }},") + "\n\n"
+                + gettext("{{ agent }} from our team is now looking after your request “{{ subject }}” and will answer you.") + "\n",
+            )
         if event == Event.TICKET_RESOLVED:
             return (
                 gettext("Your request is resolved [#{{ reference }}]"),

@@ -13,16 +13,22 @@ class Event(models.TextChoices):
     CHATBOT_RESOLVED = "chatbot.resolved", _("Answered by the bot")
     TICKET_RESOLVED = "ticket.resolved", _("Ticket resolved")
     TICKET_ASSIGNED = "ticket.assigned", _("Ticket assigned")
+    TICKET_UPDATED = "ticket.updated", _("Ticket updated")
     TICKET_ESCALATED = "ticket.escalated", _("Ticket escalated")
     SLA_BREACHED = "sla.breached", _("SLA breached")
     FEEDBACK_RECEIVED = "feedback.received", _("Feedback received")
     ALERT_RAISED = "alert.raised", _("Monitoring alert raised")
+    SURVEY = "survey", _("Satisfaction survey")
+    SURVEY_REMINDER = "survey.reminder", _("Satisfaction survey reminder")
+    FEEDBACK_NEGATIVE = "feedback.negative", _("Negative feedback")
 
 
 class EndpointKind(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook (signed JSON)")
     SLACK = "slack", _("Slack incoming webhook")
     TEAMS = "teams", _("Microsoft Teams incoming webhook")
+    SMS = "sms", _("SMS (Twilio)")
+    WHATSAPP = "whatsapp", _("WhatsApp (Twilio)")
 
 
 def new_secret() -> str:
@@ -36,7 +42,8 @@ class WebhookEndpoint(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=EndpointKind.choices, default=EndpointKind.WEBHOOK)
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(_("URL"), max_length=500, blank=True, help_text=_("Webhooks, Slack and Teams."))
+    phone = models.CharField(_("phone number"), max_length=20, blank=True, help_text=_("SMS and WhatsApp: the number to text, e.g. +34600111222."))
     events = models.JSONField(_("events"), default=list, blank=True, help_text=_("Only these events; empty: all."))
     secret = models.CharField(_("signing secret"), max_length=100, default=new_secret,
                               help_text=_("Webhooks: the receiver checks X-Support-Signature with it."))
@@ -50,6 +57,21 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        import re
+
+        from django.core.exceptions import ValidationError
+
+        if self.kind in (EndpointKind.SMS, EndpointKind.WHATSAPP):
+            if not re.fullmatch(r"\+[1-9]\d{6,14}", self.phone or ""):
+                raise ValidationError({"phone": _("Give the number in international form, e.g. +34600111222.")})
+        elif not self.url:
+            raise ValidationError({"url": _("Webhooks, Slack and Teams need the URL to post to.")})
+
+    @property
+    def address(self) -> str:
+        return self.phone if self.kind in (EndpointKind.SMS, EndpointKind.WHATSAPP) else self.url
 
     def wants(self, event: str) -> bool:
         return self.is_active and (not self.events or event in self.events)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -171,7 +171,7 @@ def emit(event: str, *, ticket: Ticket | None = None, data: dict | None = None, 
         key = f"{event}:{ticket.ticket_id if ticket else '-'}:{endpoint.pk}:{occurrence or now.isoformat()}"[:200]
         notification, new = Notification.objects.get_or_create(
             dedupe_key=key,
-            defaults={"ticket": ticket, "event": event, "channel": endpoint.kind, "recipient": endpoint.url, "endpoint": endpoint,
+            defaults={"ticket": ticket, "event": event, "channel": endpoint.kind, "recipient": endpoint.address, "endpoint": endpoint,
                       "payload": payload, "subject": text[:300]},
         )
         if new:
@@ -189,6 +189,8 @@ def _post(notification: Notification) -> tuple[int, str]:
     from .signing import signature
 
     endpoint = notification.endpoint
+    if notification.channel in ("sms", "whatsapp"):
+        return _post_twilio(notification)
     if notification.channel in ("slack", "teams"):
         body = json.dumps({"text": f"{notification.subject}\n{(notification.payload.get('ticket') or {}).get('url', '')}".strip()}).encode()
         headers = {"Content-Type": "application/json"}
@@ -198,6 +200,76 @@ def _post(notification: Notification) -> tuple[int, str]:
         headers = {"Content-Type": "application/json", "X-Support-Event": notification.event, "X-Support-Timestamp": timestamp,
                    "X-Support-Signature": signature(endpoint.secret, timestamp, body), "X-Support-Delivery": str(notification.pk)}
     request = urllib.request.Request(notification.recipient, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status, response.read(500).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(500).decode("utf-8", "replace")
+
+
+# -- satisfaction surveys ------------------------------------------------------------------------
+SURVEY_SALT = "satisfaction-survey"
+SURVEY_AFTER = timedelta(hours=24)
+REMINDER_AFTER = timedelta(days=3)
+
+
+def survey_url(ticket: Ticket) -> str:
+    token = signing.dumps(str(ticket.ticket_id), salt=SURVEY_SALT)
+    return settings.SUPPORT_BASE_URL.rstrip("/") + reverse("chatbot:survey", args=[token])
+
+
+def send_surveys(*, now=None, limit: int = 500) -> tuple[int, int]:
+    """The hourly sweep: a survey 24 h after resolution, one reminder 3 days later, never once
+    the customer has answered. Bot-answered tickets are not surveyed (they have their yes/no)."""
+    from tickets.models import Feedback
+
+    now = now or timezone.now()
+    answered = Feedback.objects.filter(ticket=models.OuterRef("pk"))
+    surveyed = Notification.objects.filter(ticket=models.OuterRef("pk"), event=Event.SURVEY)
+    due = (
+        Ticket.objects.filter(status__in=("resolved", "closed"), resolved_at__lte=now - SURVEY_AFTER, resolved_at__gte=now - timedelta(days=30))
+        .exclude(models.Exists(answered)).exclude(models.Exists(surveyed)).select_related("customer", "assigned_agent")[:limit]
+    )
+    surveys = 0
+    for ticket in due:
+        with transaction.atomic():
+            queue_customer_email(ticket, Event.SURVEY, extra={"survey_url": survey_url(ticket)})
+        surveys += 1
+    reminded = Notification.objects.filter(ticket=models.OuterRef("ticket_id"), event=Event.SURVEY_REMINDER)
+    answered_by_ticket = Feedback.objects.filter(ticket=models.OuterRef("ticket_id"))
+    late = (
+        Notification.objects.filter(event=Event.SURVEY, status=DeliveryStatus.SENT, sent_at__lte=now - REMINDER_AFTER)
+        .exclude(models.Exists(reminded)).exclude(models.Exists(answered_by_ticket)).select_related("ticket__customer")[:limit]
+    )
+    reminders = 0
+    for survey in late:
+        with transaction.atomic():
+            queue_customer_email(survey.ticket, Event.SURVEY_REMINDER, extra={"survey_url": survey_url(survey.ticket)})
+        reminders += 1
+    return surveys, reminders
+
+
+def _post_twilio(notification: Notification) -> tuple[int, str]:
+    """Send an SMS or WhatsApp message through Twilio's Messages API (form-encoded, basic auth)."""
+    import base64
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    sid, token = settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN
+    sender = settings.TWILIO_WHATSAPP_FROM if notification.channel == "whatsapp" else settings.TWILIO_FROM_NUMBER
+    if not (sid and token and sender):
+        raise RuntimeError("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a sender number)")
+    to = notification.recipient
+    if notification.channel == "whatsapp":
+        to, sender = f"whatsapp:{to}", sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+    link = (notification.payload.get("ticket") or {}).get("url", "") if notification.payload else ""
+    body = urllib.parse.urlencode({"To": to, "From": sender, "Body": f"{notification.subject}\n{link}".strip()[:1500]}).encode()
+    url = f"{settings.TWILIO_API_BASE.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
+    auth = base64.b64encode(f"{sid}:{token}".encode()).decode()
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Basic {auth}", "Content-Type": "application/x-www-form-urlencoded",
+    })
     try:
         with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             return response.status, response.read(500).decode("utf-8", "replace")

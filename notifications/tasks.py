@@ -22,3 +22,12 @@ def retry_pending_notifications() -> int:
     from notifications.services import retry_pending
 
     return retry_pending()
+
+
+@shared_task(name="notifications.send_surveys", acks_late=True, ignore_result=True)
+def send_satisfaction_surveys() -> int:
+    """Idempotent: a ticket gets one survey and one reminder, however often this runs."""
+    from notifications.services import send_surveys
+
+    surveys, reminders = send_surveys()
+    return surveys + reminders

@@ -59,6 +59,12 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         description="Sends again messages whose delivery task was lost (broker down, worker killed).",
     ),
     Schedule(
+        name="notifications: satisfaction surveys",
+        task="notifications.send_surveys",
+        every_seconds=3600,
+        description="A survey 24 h after resolution and one reminder 3 days later, until the customer answers.",
+    ),
+    Schedule(
         name="chatbot: settle deflections",
         task="chatbot.settle_deflections",
         every_seconds=3600,

@@ -4,6 +4,9 @@ the real models, and helpers to make tickets."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -90,3 +93,41 @@ def make_ticket(db, customer, departments):
         return Ticket.objects.create(customer=fields.pop("customer", customer), department=department, **fields)
 
     return factory
+
+
+class Sink(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), SinkHandler)
+        self.requests: list[dict] = []
+        self.status = 200
+        self.delay = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class SinkHandler(BaseHTTPRequestHandler):
+    server: Sink
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(self.server.delay)
+        self.server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        self.send_response(self.server.status)
+        self.end_headers()
+        self.wfile.write(b"ok" if self.server.status < 300 else b"nope")
+
+
+@pytest.fixture
+def sink():
+    server = Sink()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()

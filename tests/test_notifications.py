@@ -81,3 +81,33 @@ def test_the_no_link_asks_first_then_hands_the_ticket_to_a_person(client, desk):
     assert ticket.status == "open" and ChatbotInteraction.objects.get(ticket=ticket).deflection == "failed"
     assert "Ya tenemos tu respuesta" in client.post(path).content.decode()
     assert client.get("/help/answer/forged-token/no/").status_code == 404
+
+
+def test_an_agent_taking_the_ticket_later_is_announced_but_not_during_intake(desk):
+    from agents.models import Agent
+    from agents.services import assign_ticket
+
+    vip = submit(subject="URGENTE: Sistema caído", description="El sistema no funciona", customer_email="vip@example.com", source="phone")
+    assert vip.assigned_agent is not None  # auto-assigned during intake: the confirmation names the agent
+    assert list(Notification.objects.filter(ticket=vip, channel="email").values_list("event", flat=True)) == ["ticket.created"]
+    confirmation = Notification.objects.get(ticket=vip)
+    assert vip.assigned_agent.name in confirmation.body_text
+    ticket = submit(description="La exportación de informes falla con un error 500")
+    agent = Agent.objects.filter(department__code="technical").exclude(pk=ticket.assigned_agent_id).first()
+    assign_ticket(ticket_id=ticket.ticket_id, agent_id=agent.pk, actor=Actor.system("test"))
+    assigned = Notification.objects.get(ticket=ticket, event="ticket.assigned")
+    assert assigned.subject.startswith(f"{agent.name} se está ocupando de tu solicitud")
+
+
+def test_the_sweep_sends_what_a_lost_task_left_behind(desk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.services import retry_pending
+
+    ticket = submit(description="¿Cómo restablezco mi contraseña?")
+    assert retry_pending() == 0  # just queued: its own task will send it
+    Notification.objects.filter(ticket=ticket).update(created_at=timezone.now() - timedelta(minutes=11))
+    assert retry_pending() == 1 and Notification.objects.get(ticket=ticket).status == "sent"
+    assert retry_pending() == 0

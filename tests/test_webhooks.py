@@ -1,9 +1,7 @@
 """Outbound webhooks, Slack and Teams: delivered to real local HTTP sinks, signed, retried."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,44 +14,6 @@ from tickets.events import Actor
 from tickets.services.escalation import escalate_ticket
 
 pytestmark = pytest.mark.django_db
-
-
-class Sink(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), SinkHandler)
-        self.requests: list[dict] = []
-        self.status = 200
-        self.delay = 0.0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class SinkHandler(BaseHTTPRequestHandler):
-    server: Sink
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        time.sleep(self.server.delay)
-        self.server.requests.append({"headers": dict(self.headers), "body": body})
-        self.send_response(self.server.status)
-        self.end_headers()
-        self.wfile.write(b"ok" if self.server.status < 300 else b"nope")
-
-
-@pytest.fixture
-def sink():
-    server = Sink()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def deliver_all() -> list[str]:
@@ -130,3 +90,43 @@ def test_monitoring_alerts_reach_the_supervisors_channel(desk, sink):
     critical_ticket(10)
     run_monitor()
     assert deliver_all() == ["sent"] and "critical ticket(s) unassigned" in json.loads(sink.requests[0]["body"])["text"]
+
+
+def test_edits_are_pushed_as_ticket_updated(desk, sink):
+    from tickets.services.edit import update_ticket
+
+    WebhookEndpoint.objects.create(name="crm", url=sink.url, events=["ticket.updated"])
+    ticket = submit(description="The reports export fails with error 500", customer_email="enterprise@example.com")
+    update_ticket(ticket_id=ticket.ticket_id, actor=Actor.system("test"), changes={"priority": "urgent", "tags": ["export"]})
+    assert deliver_all() == ["sent"]
+    payload = json.loads(sink.requests[0]["body"])
+    assert payload["event"] == "ticket.updated" and payload["data"]["fields"] == ["priority", "tags"]
+    assert payload["ticket"]["priority"] == "urgent"
+
+
+def test_sms_and_whatsapp_go_through_twilio(desk, sink, settings):
+    import base64
+    from urllib.parse import parse_qs
+
+    from django.core.exceptions import ValidationError
+
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC123", "secret-token"
+    settings.TWILIO_FROM_NUMBER, settings.TWILIO_WHATSAPP_FROM = "+15550001111", "+15550002222"
+    settings.TWILIO_API_BASE = sink.url.rsplit("/", 1)[0]
+    with pytest.raises(ValidationError, match="international form"):
+        WebhookEndpoint(name="bad", kind="sms", phone="600111222").full_clean()
+    WebhookEndpoint.objects.create(name="on-call", kind="sms", phone="+34600111222", events=["sla.breached", "alert.raised"])
+    WebhookEndpoint.objects.create(name="lead", kind="whatsapp", phone="+34600333444", events=["alert.raised"])
+    emit("alert.raised", summary="[CRITICAL] 1 critical ticket(s) unassigned", occurrence="9")
+    assert deliver_all() == ["sent", "sent"]
+    by_to = {parse_qs(r["body"].decode())["To"][0]: r for r in sink.requests}
+    sms, whatsapp = by_to["+34600111222"], by_to["whatsapp:+34600333444"]
+    assert sms["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert sms["headers"]["Authorization"] == "Basic " + base64.b64encode(b"AC123:secret-token").decode()
+    assert parse_qs(sms["body"].decode())["From"] == ["+15550001111"]
+    assert parse_qs(whatsapp["body"].decode())["From"] == ["whatsapp:+15550002222"]
+    assert parse_qs(sms["body"].decode())["Body"][0].startswith("[CRITICAL] 1 critical ticket(s) unassigned")
+    settings.TWILIO_ACCOUNT_SID = ""
+    emit("alert.raised", summary="again", occurrence="10")
+    assert set(deliver_all()) == {"pending"}
+    assert "Twilio is not configured" in Notification.objects.filter(channel="sms").latest("created_at").last_error

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from agents.models import Agent, Department
 from agents.services import apply_assignment, apply_unassignment
+from notifications.models import Event
+from notifications.services import emit
 from sla.services import apply_sla
 from tickets.events import Actor, record_ticket_event
 from tickets.models import EventKind, Ticket
@@ -67,5 +69,9 @@ def update_ticket(*, ticket_id, actor: Actor, changes: dict[str, Any], reason: s
             ticket.save(update_fields=[*changed, "last_activity_at", "updated_at"])
         if priority_before != ticket.priority or category_before != ticket.category:
             apply_sla(ticket, actor=actor)  # a different priority or category may mean another policy
+        fields = sorted({name for name in changes if name in PLAIN_FIELDS or name in ("status", "priority", "department", "assigned_agent")})
+        if fields:
+            emit(Event.TICKET_UPDATED, ticket=ticket, data={"fields": fields, "reason": reason},
+                 occurrence=timezone.now().isoformat(), summary=f"#{ticket.short_id} updated: {', '.join(fields)}")
         broadcast_ticket_change(ticket)
     return ticket

@@ -12,6 +12,19 @@ from tickets.models import ActorType, EventKind, Feedback
 
 from .locks import ticket_for_update
 
+#: A satisfaction of 2 or less out of 5 tells the supervisors at once.
+NEGATIVE_AT_MOST = 2
+
+
+def _tell_supervisors(ticket, satisfaction: int, comment: str) -> None:
+    from django.conf import settings
+
+    from agents.notify import email_supervisors
+
+    link = f"{settings.SUPPORT_BASE_URL.rstrip('/')}/admin/tickets/ticket/{ticket.pk}/change/"
+    email_supervisors(subject=f"Unhappy customer: {satisfaction}/5 on #{ticket.short_id}",
+                      body=f"{ticket.customer.email} rated ticket #{ticket.short_id} {satisfaction}/5.\n\n{comment}\n\n{link}\n")
+
 
 def record_feedback(
     *, ticket_id, satisfaction: int, nps: int | None = None, comment: str = "", customer_email: str | None = None
@@ -35,6 +48,10 @@ def record_feedback(
             reason=f"Satisfaction {satisfaction}/5" + (f", NPS {nps}" if nps is not None else ""),
             data={"satisfaction": satisfaction, "nps": nps},
         )
+        if satisfaction <= NEGATIVE_AT_MOST:
+            emit(Event.FEEDBACK_NEGATIVE, ticket=ticket, data={"satisfaction": satisfaction, "comment": comment[:500]},
+                 summary=f"Unhappy customer: {satisfaction}/5 on #{ticket.short_id} {ticket.subject}")
+            transaction.on_commit(lambda: _tell_supervisors(ticket, satisfaction, comment))
         emit(Event.FEEDBACK_RECEIVED, ticket=ticket, data={"satisfaction": satisfaction, "nps": nps, "comment": comment[:500]},
              summary=f"Feedback {satisfaction}/5 on #{ticket.short_id}")
     return feedback
