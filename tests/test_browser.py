@@ -161,3 +161,31 @@ def test_supervisor_sees_why_the_bot_answered_or_escalated(live_server, browser_
     page.goto(f"{live_server.url}/admin/chatbot/knowledgebasestate/1/change/")
     page.screenshot(path=shots() / "12-bot-calibration.png", full_page=True)
     assert "held-out" in page.content() or "calibration error" in page.content()
+
+
+def test_customer_pages_survey_and_answer_links(live_server, browser_page):
+    """What a customer sees from the e-mails: the survey form and the did-this-solve-it page."""
+    from notifications.services import bot_feedback_url, survey_url
+    from tickets.services import pipeline
+    from tickets.services.intake import intake_ticket
+
+    load_demo_desk(admin_password="x", with_tickets=False)
+    answered = intake_ticket(data={"description": "¿Cómo restablezco mi contraseña?", "customer_email": "cliente@example.com"}).ticket
+    pipeline.run_pipeline(ticket_id=answered.ticket_id)
+    page = browser_page
+    path = bot_feedback_url(answered, "no").split("localhost:8000", 1)[1]
+    page.goto(f"{live_server.url}{path}")
+    page.screenshot(path=shots() / "20-answer-link.png", full_page=True)
+    page.click("button[type=submit]")
+    assert page.get_by_text("Una persona de nuestro equipo te responderá").count() == 1
+    answered.refresh_from_db()
+    assert answered.status == "open"
+
+    path = survey_url(answered).split("localhost:8000", 1)[1]
+    page.goto(f"{live_server.url}{path}")
+    page.check("input[name=satisfaction][value='5']")
+    page.fill("textarea[name=comment]", "Muy rápido, gracias")
+    page.screenshot(path=shots() / "21-survey.png", full_page=True)
+    page.click("button[type=submit]")
+    assert page.get_by_text("Gracias por contárnoslo.").count() == 1
+    assert answered.feedback.satisfaction == 5
