@@ -123,7 +123,8 @@ def apply_sla(ticket: Ticket, *, actor: Actor, now: datetime | None = None) -> T
 
 def sla_after_status_change(ticket: Ticket, *, old: str, new: str, actor: Actor, now: datetime) -> None:
     """Pause while waiting on the customer (when the policy says so), resume after, settle on
-    resolution, restart the targets on a reopen; a bot ticket reopened for a person gets one."""
+    resolution. A reopened ticket is measured against its original targets again (the customer
+    has been waiting since it was created); a bot ticket reopened for a person gets its first SLA."""
     sla = TicketSLA.objects.filter(ticket=ticket).select_related("policy__calendar").first()
     if sla is None:
         if old == Status.CHATBOT_HANDLED or (old in NO_SLA and new not in NO_SLA):
