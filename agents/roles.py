@@ -49,7 +49,13 @@ SUPERVISOR_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "escalationrule": ("view", "add", "change", "delete"),
         "escalationrecord": ("view",),
     },
-    "analytics": {"alert": ("view", "change"), "metricsnapshot": ("view",)},
+    "analytics": {
+        "alert": ("view", "change"),
+        "metricsnapshot": ("view",),
+        "dashboard": ("view",),  # the custom permission analytics.view_dashboard (declared on Report)
+        "report": ("view",),
+        "reportsettings": ("view", "add", "change"),
+    },
     "notifications": {
         "emailtemplate": ("view", "add", "change", "delete"),
         "notification": ("view", "change"),

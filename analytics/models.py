@@ -61,3 +61,91 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+def default_time_zone() -> str:
+    from django.conf import settings
+
+    return settings.TIME_ZONE
+
+
+class ReportSettings(models.Model):
+    """Who gets the scheduled reports, in which language and time zone (one row, pk=1)."""
+
+    time_zone = models.CharField(
+        _("supervisors' time zone"), max_length=64, default=default_time_zone,
+        help_text=_("Reports are sent at 09:00 here, and the dashboard draws its days and hours here. E.g. Europe/Madrid."),
+    )
+    language = models.CharField(_("report language"), max_length=2, choices=settings.LANGUAGES, default="en")
+    weekly_enabled = models.BooleanField(_("send the weekly report"), default=True, help_text=_("Mondays at 09:00, the week before."))
+    monthly_enabled = models.BooleanField(
+        _("send the monthly executive report"), default=True, help_text=_("On the 1st at 09:00, the month before.")
+    )
+    extra_recipients = models.TextField(
+        _("other recipients"), blank=True, help_text=_("E-mail addresses besides the supervisors, one per line or separated by commas.")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self) -> str:
+        return str(_("Report settings"))
+
+    def clean(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": _("Unknown time zone %(zone)s; use a name like Europe/Madrid or America/Mexico_City.")
+                                   % {"zone": self.time_zone}}) from None
+        for address in self.recipient_list():
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError({"extra_recipients": _("%(address)s is not an e-mail address.") % {"address": address}}) from None
+
+    def recipient_list(self) -> list[str]:
+        return [part.strip() for part in self.extra_recipients.replace(",", "\n").splitlines() if part.strip()]
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> ReportSettings:
+        return cls.objects.filter(pk=1).first() or cls()
+
+
+class ReportKind(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly report")
+    MONTHLY = "monthly", _("Monthly executive report")
+
+
+class Report(models.Model):
+    """One period's report, computed once and kept: the e-mail, Slack post and PDF are drawn from it.
+
+    At most one per kind and period, so the beat job that makes it may run any number of times."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("until"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    data = models.JSONField(_("figures"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "kind"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [models.UniqueConstraint(fields=["kind", "period_start"], name="one_report_per_kind_and_period")]
+        permissions = [("view_dashboard", _("Can view the support dashboard and analytics pages"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_start:%Y-%m-%d}"

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
-from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, json_block, table
+from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, SingletonAdminMixin, json_block, table
 
 from .models import ChatbotInteraction, ChatbotSettings, Experiment, ExperimentVariant, FAQArticle, KnowledgeBaseState
 from .selectors import article_effectiveness, experiment_results, knowledge_gaps
@@ -139,14 +139,6 @@ class ChatbotInteractionAdmin(InteractionDisplayMixin, DepartmentScopedMixin, Re
     @display(description=_("confidence"), ordering="confidence")
     def confidence_display(self, obj: ChatbotInteraction) -> str:
         return f"{obj.confidence:.2f}"
-
-
-class SingletonAdminMixin:
-    def has_add_permission(self, request) -> bool:
-        return not self.model.objects.exists() and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ChatbotSettingsForm(admin.options.forms.ModelForm):

@@ -21,6 +21,8 @@ class Event(models.TextChoices):
     SURVEY = "survey", _("Satisfaction survey")
     SURVEY_REMINDER = "survey.reminder", _("Satisfaction survey reminder")
     FEEDBACK_NEGATIVE = "feedback.negative", _("Negative feedback")
+    REPORT_WEEKLY = "report.weekly", _("Weekly report")
+    REPORT_MONTHLY = "report.monthly", _("Monthly executive report")
 
 
 class EndpointKind(models.TextChoices):

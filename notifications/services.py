@@ -192,7 +192,10 @@ def _post(notification: Notification) -> tuple[int, str]:
     if notification.channel in ("sms", "whatsapp"):
         return _post_twilio(notification)
     if notification.channel in ("slack", "teams"):
-        body = json.dumps({"text": f"{notification.subject}\n{(notification.payload.get('ticket') or {}).get('url', '')}".strip()}).encode()
+        text = (notification.payload.get("data") or {}).get("text") or (
+            f"{notification.subject}\n{(notification.payload.get('ticket') or {}).get('url', '')}".strip()
+        )
+        body = json.dumps({"text": text}).encode()
         headers = {"Content-Type": "application/json"}
     else:
         body = json.dumps(notification.payload, separators=(",", ":"), sort_keys=True).encode()

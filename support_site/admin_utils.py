@@ -12,6 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from agents.roles import agent_department_id, is_supervisor
 
 
+class SingletonAdminMixin:
+    """A one-row settings model: added once, never deleted."""
+
+    def has_add_permission(self, request) -> bool:
+        return not self.model.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ReadOnlyAdminMixin:
     """For records written only by services (history, bot interactions, feedback)."""
 

@@ -135,6 +135,9 @@ class Ticket(models.Model):
     )
     routing_reason = models.TextField(_("routing reason"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(
+        _("times reopened"), default=0, help_text=_("Moves back to work after a resolution or a bot answer; first-contact resolution needs 0.")
+    )
 
     pipeline_stage = models.CharField(_("pipeline stage"), max_length=12, choices=PipelineStage.choices, default=PipelineStage.RECEIVED)
     pipeline_enqueued_at = models.DateTimeField(_("pipeline queued"), null=True, blank=True)
@@ -167,6 +170,9 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
             # Period reports.
             models.Index(fields=["created_at"], name="ticket_created"),
+            # The analytics windows: first responses and resolutions that happened in a period.
+            models.Index(fields=["first_response_at"], name="ticket_first_response"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved"),
             # The resume sweep reads only unfinished pipelines.
             models.Index(
                 fields=["pipeline_enqueued_at"], name="ticket_pipeline_unfinished", condition=~Q(pipeline_stage="done")

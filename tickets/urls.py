@@ -1,5 +1,7 @@
 from django.urls import path
 
+from analytics.api.views import DashboardView
+
 from .api import views
 
 urlpatterns = [
@@ -8,4 +10,5 @@ urlpatterns = [
     path("tickets/<uuid:ticket_id>", views.TicketDetailView.as_view(), name="api-ticket-detail"),
     path("tickets/<uuid:ticket_id>/bot-feedback", views.BotAnswerFeedbackView.as_view(), name="api-bot-feedback"),
     path("feedback", views.FeedbackView.as_view(), name="api-feedback"),
+    path("dashboard", DashboardView.as_view(), name="api-dashboard"),
 ]

@@ -2,6 +2,11 @@
 
 from django.urls import path
 
+from analytics.consumers import DashboardConsumer
+
 from .consumers import TicketUpdatesConsumer
 
-websocket_urlpatterns = [path("ws/tickets/", TicketUpdatesConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/tickets/", TicketUpdatesConsumer.as_asgi()),
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),
+]

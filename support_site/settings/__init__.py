@@ -5,4 +5,5 @@ from .celery import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .drf import *  # noqa: F403
 from .chatbot import *  # noqa: F403
+from .analytics import *  # noqa: F403
 from .admin_theme import *  # noqa: F403

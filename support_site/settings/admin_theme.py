@@ -6,6 +6,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
+def _page(title, icon: str, url_name: str, permission: str) -> dict:
+    """A sidebar link to a custom admin page, shown only with ``permission``."""
+    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": lambda request: request.user.has_perm(permission)}
+
+
 def _link(title, icon: str, app_label: str, model_name: str) -> dict:
     """A sidebar link to a model's list, shown only to users who may open it."""
     permission = f"{app_label}.view_{model_name}"
@@ -55,11 +60,22 @@ UNFOLD = {
                     _link(_("Business calendars"), "calendar_month", "sla", "businesscalendar"),
                     _link(_("Escalation rules"), "trending_up", "sla", "escalationrule"),
                     _link(_("Escalations"), "history", "sla", "escalationrecord"),
-                    _link(_("Alerts"), "notifications_active", "analytics", "alert"),
-                    _link(_("Metrics"), "monitoring", "analytics", "metricsnapshot"),
                     _link(_("Notifications"), "mail", "notifications", "notification"),
                     _link(_("E-mail templates"), "edit_note", "notifications", "emailtemplate"),
                     _link(_("Outbound endpoints"), "webhook", "notifications", "webhookendpoint"),
+                ],
+            },
+            {
+                "title": _("Analytics"),
+                "items": [
+                    _page(_("Dashboard"), "dashboard", "admin:analytics_dashboard", "analytics.view_dashboard"),
+                    _page(_("Pending by priority"), "pending_actions", "admin:analytics_pending", "analytics.view_dashboard"),
+                    _page(_("Bot statistics"), "smart_toy", "admin:analytics_chatbot", "analytics.view_dashboard"),
+                    _page(_("Agent workload"), "groups", "admin:analytics_workload", "analytics.view_dashboard"),
+                    _link(_("Reports"), "summarize", "analytics", "report"),
+                    _link(_("Report settings"), "schedule_send", "analytics", "reportsettings"),
+                    _link(_("Alerts"), "notifications_active", "analytics", "alert"),
+                    _link(_("Metrics"), "monitoring", "analytics", "metricsnapshot"),
                 ],
             },
             {

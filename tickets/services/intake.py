@@ -15,6 +15,8 @@ from support_site.api.exceptions import Conflict
 from tickets.events import Actor, record_ticket_event
 from tickets.models import Customer, EventKind, Ticket
 
+from .notify import broadcast_ticket_change
+
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -98,6 +100,7 @@ def intake_ticket(*, data: dict[str, Any], idempotency_key: str | None = None, a
                 reason=f"Received from {ticket.get_source_display()}", data={"idempotency_key": idempotency_key or ""},
             )
             transaction.on_commit(lambda: enqueue_pipeline(ticket.ticket_id))
+            broadcast_ticket_change(ticket, change="created")
     except IntegrityError:
         # A concurrent request with the same ticket_id / key won the race: answer as it did.
         existing = _existing(ticket_id=ticket_id, idempotency_key=idempotency_key)

@@ -15,10 +15,12 @@ logger = logging.getLogger(__name__)
 TICKET_UPDATES_GROUP = "ticket_updates"
 
 
-def broadcast_ticket_change(ticket: Ticket) -> None:
-    """Tell connected consoles (websocket group ``ticket_updates``) once the change is committed."""
+def broadcast_ticket_change(ticket: Ticket, *, change: str = "updated") -> None:
+    """Tell connected consoles and dashboards (websocket group ``ticket_updates``) once the change
+    is committed. ``change`` is ``created`` or ``updated``."""
     payload = {
         "type": "ticket.update",
+        "change": change,
         "ticket_id": str(ticket.ticket_id),
         "status": ticket.status,
         "priority": ticket.priority,

@@ -37,12 +37,14 @@ def apply_status(ticket: Ticket, *, new_status: str, actor: Actor, reason: str =
         ticket.resolved_at = ticket.resolved_at or now
     elif new_status == Status.OPEN and old in (Status.RESOLVED, Status.CHATBOT_HANDLED):
         ticket.resolved_at = None
+    if new_status in ACTIVE and old in (Status.RESOLVED, Status.CHATBOT_HANDLED, Status.CLOSED):
+        ticket.reopen_count += 1
     if old == Status.CHATBOT_HANDLED and new_status in ACTIVE:
         fail_deflection(ticket_id=ticket.pk, reason=reason or "The ticket was reopened for a person.")
     if ticket.first_response_at is None and actor.type == ActorType.AGENT and old in ACTIVE | {Status.RECEIVED} and new_status != old:
         # Until agents reply from the workspace, an agent's first move of the ticket is its first response.
         ticket.first_response_at = now
-    ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "first_response_at", "updated_at"])
+    ticket.save(update_fields=["status", "last_activity_at", "resolved_at", "closed_at", "first_response_at", "reopen_count", "updated_at"])
     record_ticket_event(ticket=ticket, kind=EventKind.STATUS_CHANGED, actor=actor, field="status", old=old, new=new_status, reason=reason)
     sla_after_status_change(ticket, old=old, new=new_status, actor=actor, now=now)
     if new_status == Status.RESOLVED:

@@ -1,0 +1,428 @@
+"""The desk's figures for a period and a filter: what the dashboard, the reports, the exports and
+the admin's analytics pages all read. Reads only; definitions in ``docs/analytics.md``.
+
+Every figure is computed from the tickets in the period through an index on the moment that
+defines it (``created_at``, ``first_response_at``, ``resolved_at``, feedback's ``created_at``),
+never by scanning the whole table. Medians and p90s are exact: PostgreSQL's
+``percentile_cont`` there, the same interpolation in Python on SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
+
+from agents.models import Agent
+from chatbot.models import ChatbotInteraction, Deflection
+from sla.models import SLAState, TicketSLA
+from tickets.models import PRIORITY_ORDER, Category, Feedback, Status, Ticket
+
+from .engine.stats import (
+    AGE_BUCKETS,
+    Period,
+    change_pct,
+    duration_summary,
+    nps_score,
+    rate,
+    rolling_period,
+    summary_in_minutes,
+    zero_filled,
+)
+
+OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow every figure to one department (code), agent (id), category, source or priority."""
+
+    department: str | None = None
+    agent: int | None = None
+    category: str | None = None
+    source: str | None = None
+    priority: str | None = None
+
+    def q(self, prefix: str = "") -> Q:
+        """The condition on tickets, reached from another model through ``prefix`` (e.g. ``ticket__``)."""
+        lookups = {
+            "department__code": self.department, "assigned_agent_id": self.agent, "category": self.category,
+            "source": self.source, "priority": self.priority,
+        }
+        return Q(**{prefix + field: value for field, value in lookups.items() if value not in (None, "")})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value not in (None, "")}
+
+
+# -- database helpers -----------------------------------------------------------------------------
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _seconds_between(start: str, end: str) -> Func:
+    return Func(F(end) - F(start), template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField())
+
+
+def duration_stats(queryset: QuerySet, *, start: str, end: str) -> dict:
+    """Count, mean, median and p90 of ``end - start`` over ``queryset``, in minutes."""
+    if connection.vendor == "postgresql":
+        seconds = _seconds_between(start, end)
+        row = queryset.aggregate(
+            count=Count("pk"), mean=Avg(seconds), median=PercentileCont(seconds, 0.5), p90=PercentileCont(seconds, 0.9)
+        )
+        return summary_in_minutes(**row)
+    pairs = queryset.values_list(start, end)
+    return duration_summary([(finished - begun).total_seconds() for begun, finished in pairs])
+
+
+def _tz(tz: ZoneInfo | str | None) -> ZoneInfo:
+    if isinstance(tz, ZoneInfo):
+        return tz
+    return ZoneInfo(tz or timezone.get_default_timezone_name())
+
+
+def _in(period: Period, field: str) -> Q:
+    return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+def _by(queryset: QuerySet, field: str) -> dict[str, int]:
+    return {(key or "none"): total for key, total in queryset.values_list(field).annotate(total=Count("pk")).order_by("-total", field)}
+
+
+def _bot_answered() -> Exists:
+    return Exists(ChatbotInteraction.objects.filter(ticket=OuterRef("pk"), resolved=True))
+
+
+# -- the figures ----------------------------------------------------------------------------------
+def tickets_created(period: Period, filters: Filters) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(_in(period, "created_at"), filters.q())
+
+
+def volume(period: Period, filters: Filters) -> dict:
+    """Tickets created: total, against the previous period, per hour or day (local), by source and priority."""
+    created = tickets_created(period, filters)
+    trunc = TruncHour if period.granularity == "hour" else TruncDay
+    counts = dict(created.annotate(bucket=trunc("created_at", tzinfo=period.tz)).values_list("bucket").annotate(n=Count("pk")).order_by())
+    total = sum(counts.values())
+    previous = tickets_created(period.previous(), filters).count()
+    return {
+        "total": total, "previous_total": previous, "change_pct": change_pct(total, previous),
+        "granularity": period.granularity, "series": zero_filled(period, counts),
+        "by_source": _by(created, "source"), "by_priority": _ordered_priorities(_by(created, "priority")),
+    }
+
+
+def _ordered_priorities(counts: dict[str, int]) -> dict[str, int]:
+    """Every level, most urgent first, with 0 where none."""
+    return {level: counts.get(level, 0) for level in reversed(PRIORITY_ORDER)}
+
+
+def backlog(filters: Filters, *, now: datetime) -> dict:
+    """Open work right now (not bound to the period): by priority, by age, unassigned, oldest."""
+    open_work = Ticket.objects.filter(filters.q(), status__in=OPEN_STATUSES)
+    ages, lower = {}, None
+    for key, upper_hours in AGE_BUCKETS:
+        condition = Q()
+        if upper_hours is not None:
+            condition &= Q(created_at__gt=now - timedelta(hours=upper_hours))
+        if lower is not None:
+            condition &= Q(created_at__lte=now - timedelta(hours=lower))
+        ages[key] = Count("pk", filter=condition)
+        lower = upper_hours
+    row = open_work.aggregate(total=Count("pk"), unassigned=Count("pk", filter=Q(assigned_agent__isnull=True)), **ages)
+    oldest = open_work.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "total": row["total"], "unassigned": row["unassigned"],
+        "by_priority": _ordered_priorities(_by(open_work, "priority")),
+        "by_age": {key: row[key] for key, _ in AGE_BUCKETS},
+        "oldest_minutes": round((now - oldest).total_seconds() / 60, 1) if oldest else None,
+    }
+
+
+def chatbot(period: Period, filters: Filters) -> dict:
+    """The bot on tickets created in the period: how many it answered, and how those answers held."""
+    created = tickets_created(period, filters)
+    row = created.aggregate(
+        tickets=Count("pk"), answered=Count("pk", filter=Q(status=Status.CHATBOT_HANDLED) | Q(_bot_answered())),
+    )
+    attempts = ChatbotInteraction.objects.filter(_in(period, "ticket__created_at"), filters.q("ticket__"))
+    outcome = attempts.aggregate(
+        attempted=Count("ticket", distinct=True),
+        deflected=Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
+        failed=Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
+        pending=Count("pk", filter=Q(resolved=True, deflection=Deflection.PENDING)),
+        mean_confidence=Avg("confidence"),
+        cost=Sum("cost_usd"),
+    )
+    settled = outcome["deflected"] + outcome["failed"]
+    return {
+        "tickets": row["tickets"], "attempted": outcome["attempted"], "answered": row["answered"],
+        "resolution_rate": rate(row["answered"], row["tickets"]),
+        "deflected": outcome["deflected"], "failed": outcome["failed"], "pending": outcome["pending"],
+        "deflection_rate": rate(outcome["deflected"], settled),
+        "mean_confidence": round(outcome["mean_confidence"], 4) if outcome["mean_confidence"] is not None else None,
+        "llm_cost_usd": float(outcome["cost"] or 0),
+    }
+
+
+def first_response(period: Period, filters: Filters) -> dict:
+    """Time to a person's first response, for tickets first answered in the period."""
+    responded = Ticket.objects.filter(_in(period, "first_response_at"), filters.q())
+    return duration_stats(responded, start="created_at", end="first_response_at")
+
+
+def resolved_by_people(period: Period, filters: Filters) -> QuerySet[Ticket]:
+    """Tickets a person resolved in the period (the bot's answers are counted under ``chatbot``)."""
+    return Ticket.objects.filter(_in(period, "resolved_at"), filters.q(), assigned_agent__isnull=False)
+
+
+def resolution(period: Period, filters: Filters) -> dict:
+    """Time to resolution for tickets resolved in the period, and how many needed one contact."""
+    resolved = resolved_by_people(period, filters)
+    stats = duration_stats(resolved, start="created_at", end="resolved_at")
+    return {**stats, "resolved": stats["count"]}
+
+
+def first_contact_resolution(period: Period, filters: Filters) -> dict:
+    """Resolved in the period, never reopened and never escalated."""
+    row = resolved_by_people(period, filters).aggregate(
+        resolved=Count("pk"), first_contact=Count("pk", filter=Q(reopen_count=0, escalation_level=0))
+    )
+    return {**row, "rate": rate(row["first_contact"], row["resolved"])}
+
+
+def sla(period: Period, filters: Filters, *, now: datetime, at_risk_limit: int = 10) -> dict:
+    """Compliance of the targets settled in the period, and the open tickets at risk now."""
+    closed = TicketSLA.objects.filter(_in(period, "ticket__resolved_at"), filters.q("ticket__")).aggregate(
+        met=Count("pk", filter=Q(state=SLAState.MET)), missed=Count("pk", filter=Q(state=SLAState.MISSED))
+    )
+    first = TicketSLA.objects.filter(_in(period, "ticket__first_response_at"), filters.q("ticket__")).aggregate(
+        responded=Count("pk"),
+        met=Count("pk", filter=Q(first_response_due_at__isnull=True) | Q(ticket__first_response_at__lte=F("first_response_due_at"))),
+    )
+    live = TicketSLA.objects.filter(filters.q("ticket__"), ticket__status__in=OPEN_STATUSES)
+    now_counts = live.aggregate(
+        breached=Count("pk", filter=Q(state=SLAState.BREACHED)), at_risk=Count("pk", filter=Q(state=SLAState.AT_RISK))
+    )
+    watch = (
+        live.filter(state__in=(SLAState.AT_RISK, SLAState.BREACHED))
+        .select_related("ticket", "ticket__assigned_agent", "ticket__department")
+        .order_by("resolution_due_at")[:at_risk_limit]
+    )
+    return {
+        "compliance_rate": rate(closed["met"], closed["met"] + closed["missed"]), "met": closed["met"], "missed": closed["missed"],
+        "first_response_compliance_rate": rate(first["met"], first["responded"]),
+        "breached_now": now_counts["breached"], "at_risk_now": now_counts["at_risk"],
+        "at_risk": [_sla_row(item, now) for item in watch],
+    }
+
+
+def _sla_row(item: TicketSLA, now: datetime) -> dict:
+    ticket = item.ticket
+    due = item.first_response_due_at if ticket.first_response_at is None and item.first_response_due_at else item.resolution_due_at
+    return {
+        "ticket_id": str(ticket.ticket_id), "pk": ticket.pk, "reference": ticket.short_id, "subject": ticket.subject,
+        "priority": ticket.priority, "state": item.state,
+        "target": "first_response" if ticket.first_response_at is None and item.first_response_due_at else "resolution",
+        "due_at": due, "minutes_left": round((due - now).total_seconds() / 60, 1) if due else None,
+        "department": ticket.department.code if ticket.department_id else None,
+        "agent": ticket.assigned_agent.name if ticket.assigned_agent_id else None,
+    }
+
+
+def feedback_in(period: Period, filters: Filters) -> QuerySet[Feedback]:
+    return Feedback.objects.filter(_in(period, "created_at"), filters.q("ticket__"))
+
+
+def csat(period: Period, filters: Filters) -> dict:
+    """Satisfaction (1–5) of the feedback received in the period; "satisfied" is 4 or 5."""
+    answers = feedback_in(period, filters)
+    row = answers.aggregate(
+        responses=Count("pk"), mean=Avg("satisfaction"), satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
+        **{f"s{score}": Count("pk", filter=Q(satisfaction=score)) for score in range(1, 6)},
+    )
+    return {
+        "responses": row["responses"], "mean": round(row["mean"], 2) if row["mean"] is not None else None,
+        "satisfied_rate": rate(row["satisfied"], row["responses"]),
+        "distribution": {str(score): row[f"s{score}"] for score in range(1, 6)},
+    }
+
+
+def nps(period: Period, filters: Filters) -> dict:
+    row = feedback_in(period, filters).filter(nps__isnull=False).aggregate(
+        promoters=Count("pk", filter=Q(nps__gte=9)), passives=Count("pk", filter=Q(nps__in=(7, 8))),
+        detractors=Count("pk", filter=Q(nps__lte=6)),
+    )
+    return {"responses": sum(row.values()), "score": nps_score(row["promoters"], row["passives"], row["detractors"]), **row}
+
+
+def agents(period: Period, filters: Filters, *, top: int = 5) -> dict:
+    """Every agent in scope: open tickets against capacity, and what they resolved in the period."""
+    people = Agent.objects.select_related("department").order_by("department__name", "name")
+    if filters.department:
+        people = people.filter(department__code=filters.department)
+    if filters.agent:
+        people = people.filter(pk=filters.agent)
+    scope = Filters(category=filters.category, source=filters.source, priority=filters.priority)
+    active = dict(
+        Ticket.objects.filter(scope.q(), status__in=OPEN_STATUSES, assigned_agent__isnull=False)
+        .values_list("assigned_agent").annotate(n=Count("pk")).order_by()
+    )
+    resolved = resolved_by_people(period, scope)
+    done = {
+        agent_id: (count, mean)
+        for agent_id, count, mean in resolved.values_list("assigned_agent").annotate(n=Count("pk"), mean=Avg(F("resolved_at") - F("created_at"))).order_by()
+    }
+    scores = dict(
+        feedback_in(period, scope).filter(ticket__assigned_agent__isnull=False)
+        .values_list("ticket__assigned_agent").annotate(mean=Avg("satisfaction")).order_by()
+    )
+    rows = []
+    for agent in people:
+        open_count = active.get(agent.pk, 0)
+        resolved_count, mean_resolution = done.get(agent.pk, (0, None))
+        rows.append({
+            "id": agent.pk, "name": agent.name, "department": agent.department.code, "seniority": agent.seniority,
+            "available": agent.is_available, "active": open_count, "capacity": agent.max_concurrent_tickets,
+            "utilisation": rate(open_count, agent.max_concurrent_tickets), "resolved": resolved_count,
+            "mean_resolution_minutes": _minutes(mean_resolution),
+            "csat": round(scores[agent.pk], 2) if scores.get(agent.pk) is not None else None,
+        })
+    staffed = [row for row in rows if row["available"]]
+    capacity = sum(row["capacity"] for row in staffed)
+    ranked = sorted((row for row in rows if row["resolved"]), key=lambda row: (-row["resolved"], row["name"]))[:top]
+    return {
+        "workload": rows, "top": ranked,
+        "available": len(staffed), "utilisation": rate(sum(row["active"] for row in staffed), capacity),
+    }
+
+
+def _minutes(value) -> float | None:
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000  # SQLite returns microseconds
+    return round(seconds / 60, 2)
+
+
+def top_categories(period: Period, filters: Filters, *, limit: int = 6) -> list[dict]:
+    counts = _by(tickets_created(period, filters), "category")
+    total = sum(counts.values())
+    labels = dict(Category.choices)
+    return [
+        {"category": key, "label": str(labels.get(key, key)), "count": count, "share": rate(count, total)}
+        for key, count in list(counts.items())[:limit]
+    ]
+
+
+def recent_feedback(period: Period, filters: Filters, *, limit: int = 10) -> list[dict]:
+    rows = feedback_in(period, filters).select_related("ticket", "customer").order_by("-created_at")[:limit]
+    return [
+        {"ticket_id": str(item.ticket.ticket_id), "pk": item.ticket.pk, "reference": item.ticket.short_id,
+         "customer": item.customer.email, "satisfaction": item.satisfaction, "nps": item.nps, "comment": item.comment,
+         "created_at": item.created_at}
+        for item in rows
+    ]
+
+
+def dashboard(*, period: str | Period = "24h", filters: Filters | None = None, now: datetime | None = None,
+              tz: ZoneInfo | str | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows, for one period and filter, in one dictionary."""
+    now = now or timezone.now()
+    filters = filters or Filters()
+    window = period if isinstance(period, Period) else rolling_period(period, now=now, tz=_tz(tz))
+    return {
+        "period": {"key": period if isinstance(period, str) else None, "start": window.start, "end": window.end,
+                   "time_zone": window.tz.key, "granularity": window.granularity},
+        "filters": filters.as_dict(),
+        "generated_at": now,
+        "volume": volume(window, filters),
+        "backlog": backlog(filters, now=now),
+        "chatbot": chatbot(window, filters),
+        "first_response": first_response(window, filters),
+        "resolution": resolution(window, filters),
+        "first_contact_resolution": first_contact_resolution(window, filters),
+        "sla": sla(window, filters, now=now),
+        "csat": csat(window, filters),
+        "nps": nps(window, filters),
+        "agents": agents(window, filters),
+        "top_categories": top_categories(window, filters),
+        "recent_feedback": recent_feedback(window, filters),
+    }
+
+
+def pending_tickets(*, limit: int = 100) -> list[Ticket]:
+    """Open work, most urgent first, then oldest: the spec's pending view."""
+    from tickets.models import priority_rank
+
+    return list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES).select_related("customer", "department", "assigned_agent", "sla")
+        .annotate(rank=priority_rank()).order_by("-rank", "created_at")[:limit]
+    )
+
+
+def chatbot_daily(period: Period, filters: Filters) -> list[dict]:
+    """The bot per local day of the period: tickets, answered, rate, deflected, failed, mean confidence."""
+    created = tickets_created(period, filters).annotate(day=TruncDay("created_at", tzinfo=period.tz))
+    tickets = dict(created.values_list("day").annotate(n=Count("pk")).order_by())
+    answered = dict(created.filter(Q(status=Status.CHATBOT_HANDLED) | Q(_bot_answered())).values_list("day").annotate(n=Count("pk")).order_by())
+    attempts = ChatbotInteraction.objects.filter(_in(period, "ticket__created_at"), filters.q("ticket__")).annotate(
+        day=TruncDay("ticket__created_at", tzinfo=period.tz)
+    )
+    outcomes = {
+        day: (deflected, failed, confidence)
+        for day, deflected, failed, confidence in attempts.values_list("day").annotate(
+            deflected=Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
+            failed=Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
+            confidence=Avg("confidence"),
+        ).order_by()
+    }
+    rows = []
+    for bucket in zero_filled(Period(period.start, period.end, "day", period.tz), tickets):
+        day = datetime.fromisoformat(bucket["start"])
+        key = next((moment for moment in outcomes if moment.timestamp() == day.timestamp()), None)
+        deflected, failed, confidence = outcomes.get(key, (0, 0, None))
+        done = next((n for moment, n in answered.items() if moment.timestamp() == day.timestamp()), 0)
+        rows.append({
+            "day": day.date(), "tickets": bucket["count"], "answered": done, "resolution_rate": rate(done, bucket["count"]),
+            "deflected": deflected, "failed": failed, "mean_confidence": round(confidence, 3) if confidence is not None else None,
+        })
+    return list(reversed(rows))
+
+
+def key_metrics(window: Period, filters: Filters | None = None) -> dict[str, float | int | None]:
+    """The flat KPI set the reports compare between periods (each figure a number or None)."""
+    filters = filters or Filters()
+    bot, first, solved = chatbot(window, filters), first_response(window, filters), resolution(window, filters)
+    fcr, compliance = first_contact_resolution(window, filters), sla(window, filters, now=window.end, at_risk_limit=0)
+    satisfaction, promoters = csat(window, filters), nps(window, filters)
+    return {
+        "tickets": tickets_created(window, filters).count(),
+        "chatbot_resolution_rate": bot["resolution_rate"],
+        "chatbot_deflection_rate": bot["deflection_rate"],
+        "first_response_mean_minutes": first["mean_minutes"],
+        "first_response_median_minutes": first["median_minutes"],
+        "first_response_p90_minutes": first["p90_minutes"],
+        "resolved": solved["resolved"],
+        "resolution_mean_minutes": solved["mean_minutes"],
+        "resolution_median_minutes": solved["median_minutes"],
+        "first_contact_resolution_rate": fcr["rate"],
+        "sla_compliance_rate": compliance["compliance_rate"],
+        "first_response_sla_rate": compliance["first_response_compliance_rate"],
+        "csat_mean": satisfaction["mean"],
+        "csat_satisfied_rate": satisfaction["satisfied_rate"],
+        "nps": promoters["score"],
+    }
