@@ -349,16 +349,16 @@ def due_periods(now: datetime, report_settings: ReportSettings) -> list[tuple[st
     return due
 
 
-def send_due_reports(*, now: datetime | None = None, not_before: timedelta = timedelta(days=1)) -> list[Report]:
-    """Make and send every report that is due and not yet sent. Reports of periods that ended
-    long before (``not_before`` after their send time) are made but not sent: a new install, or
-    one that was switched off for a while, does not e-mail stale figures."""
+def send_due_reports(*, now: datetime | None = None, not_after: timedelta = timedelta(days=1)) -> list[Report]:
+    """Make and send every report that is due and not yet sent. A report is sent up to
+    ``not_after`` past its 09:00 (a missed beat run or a worker restart catches up); later than
+    that it is left alone, so a new install, or one switched off for a while, does not e-mail
+    stale figures. Supervisors can still open any period's report in the admin."""
     now = now or timezone.now()
     report_settings = ReportSettings.current()
     sent = []
     for kind, period in due_periods(now, report_settings):
-        send_time = period.end.replace(hour=SEND_AT_HOUR)
-        if now - send_time > not_before + (period.end - period.start):
+        if now - period.end.replace(hour=SEND_AT_HOUR) > not_after:
             continue
         report = make_report(kind, period)
         if report.sent_at is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ def desk_time_zone() -> ZoneInfo:
 
 def cached_dashboard(*, period: str, filters: dict, cache, seconds: int) -> dict:
     """The dashboard, shared by every viewer for ``seconds`` (the figures are JSON-ready)."""
-    key = "analytics:dashboard:" + json.dumps([period, sorted(filters.items())], default=str)
+    key = "analytics:dashboard:" + hashlib.sha1(json.dumps([period, sorted(filters.items())], default=str).encode()).hexdigest()
     if seconds > 0:
         found = cache.get(key)
         if found is not None:

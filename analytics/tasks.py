@@ -13,3 +13,24 @@ def monitor() -> int:
     from analytics.monitoring import run_monitor
 
     return len(run_monitor().raised)
+
+
+@shared_task(name="analytics.send_due_reports", acks_late=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=120, max_retries=3)
+def send_due_reports() -> int:
+    """Makes and sends the weekly (Monday 09:00) and monthly (1st, 09:00) reports once they are due in the
+    supervisors' time zone. A report is kept per period and its messages are deduplicated, so re-runs send nothing twice."""
+    from analytics.reports import send_due_reports as run
+
+    return len(run())
+
+
+@shared_task(name="analytics.export_daily", acks_late=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=120, max_retries=3)
+def export_daily() -> int:
+    """Writes the day's tickets CSV, feedback CSV and metrics JSON (replacing the day's files) and prunes old ones."""
+    from analytics.exports import prune_exports, write_exports
+
+    written = write_exports()
+    prune_exports()
+    return len(written)

@@ -70,6 +70,19 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         every_seconds=3600,
         description="Bot answers older than the deflection window with no complaint count as deflected.",
     ),
+    Schedule(
+        name="analytics: scheduled reports",
+        task="analytics.send_due_reports",
+        every_seconds=900,
+        description="Sends the weekly report (Monday 09:00) and the monthly executive report (1st, 09:00) in the supervisors' "
+        "time zone (Report settings), once each.",
+    ),
+    Schedule(
+        name="analytics: daily export",
+        task="analytics.export_daily",
+        crontab="30 2 * * *",
+        description="Tickets (last 30 days) and feedback as CSV, metrics as JSON, into ANALYTICS_EXPORT_DIR.",
+    ),
 )
 
 

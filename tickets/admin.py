@@ -15,12 +15,15 @@ from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 
 from agents.models import ACTIVE_TICKET_STATUSES, Agent
 from agents.roles import agent_department_id, is_supervisor, may_move_between_departments
 from agents.services import assign_ticket
+from analytics.exports import FeedbackResource, TicketResource
 from chatbot.admin import InteractionDisplayMixin
 from chatbot.models import ChatbotInteraction
 from support_site.admin_utils import DepartmentScopedMixin, LinesField, ReadOnlyAdminMixin, table
@@ -134,8 +137,10 @@ class TicketAdminForm(forms.ModelForm):
 
 
 @admin.register(Ticket)
-class TicketAdmin(DepartmentScopedMixin, ModelAdmin):
+class TicketAdmin(DepartmentScopedMixin, ExportActionMixin, ModelAdmin):
     form = TicketAdminForm
+    resource_classes = [TicketResource]
+    export_form_class = ExportForm
     list_display = [
         "title", "customer_display", "status_label", "priority_label", "score", "sla_label", "department", "assigned_agent",
         "source", "category", "created_at",
@@ -354,8 +359,10 @@ class TicketEventAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ModelAdmin):
+class FeedbackAdmin(DepartmentScopedMixin, ReadOnlyAdminMixin, ExportActionMixin, ModelAdmin):
     department_path = "ticket__department"
+    resource_classes = [FeedbackResource]
+    export_form_class = ExportForm
     list_display = ["ticket", "customer", "satisfaction", "nps", "created_at"]
     list_filter = ["satisfaction"]
     search_fields = ["comment", "customer__email"]

@@ -25,3 +25,7 @@ DASHBOARD_POLL_SECONDS = env.int("DASHBOARD_POLL_SECONDS", default=15)
 #: Set (to an empty folder, the same for every web process) when several processes serve
 #: /metrics; prometheus_client then merges their request metrics. Empty: one process.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
+#: django-import-export: exporting needs the model's view permission (agents export their
+#: department's tickets, which is what they can see); importing is not offered.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
