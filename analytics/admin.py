@@ -100,6 +100,7 @@ def dashboard_labels() -> dict:
         "active": str(_("open tickets")), "capacity": str(_("free capacity")), "no_sla": str(_("No open ticket is at risk.")),
         "no_feedback": str(_("No feedback in this period.")), "live_socket": str(_("Live")),
         "live_poll": str(_("Refreshing every %s s")), "updated": str(_("updated %s")), "error": str(_("Could not load the figures")),
+        "overdue": str(_("%s overdue")), "due_in": str(_("in %s")),
         "priorities": {value: str(label) for value, label in Priority.choices},
         "states": {value: str(label) for value, label in SLAState.choices},
     }

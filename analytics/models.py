@@ -121,6 +121,12 @@ class ReportSettings(models.Model):
     def current(cls) -> ReportSettings:
         return cls.objects.filter(pk=1).first() or cls()
 
+    @property
+    def tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone)
+
 
 class ReportKind(models.TextChoices):
     WEEKLY = "weekly", _("Weekly report")
@@ -149,3 +155,60 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_start:%Y-%m-%d}"
+
+
+def _count(label):
+    return models.PositiveIntegerField(label, default=0)
+
+
+class DailyRollup(models.Model):
+    """One closed local day's additive counts for one combination of department, category, source
+    and priority (written only by ``analytics.rollups``; see its docstring)."""
+
+    day = models.DateField(_("day"))
+    department_id = models.PositiveIntegerField(_("department id"), null=True, blank=True)
+    category = models.CharField(_("category"), max_length=12, blank=True)
+    source = models.CharField(_("source"), max_length=10, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, blank=True)
+    created = _count(_("tickets created"))
+    bot_answered = _count(_("answered by the bot"))
+    bot_attempted = _count(_("bot attempts"))
+    deflected = _count(_("deflected"))
+    failed = _count(_("failed"))
+    pending = _count(_("pending"))
+    confidence_sum = models.FloatField(_("sum of bot confidence"), default=0)
+    confidence_count = _count(_("bot confidences"))
+    resolved = _count(_("resolved by a person"))
+    first_contact = _count(_("resolved at first contact"))
+    sla_met = _count(_("SLA met"))
+    sla_missed = _count(_("SLA missed"))
+    fr_sla_total = _count(_("first responses with an SLA"))
+    fr_sla_met = _count(_("first responses within the SLA"))
+    responses = _count(_("feedback answers"))
+    satisfaction_sum = _count(_("sum of satisfaction"))
+    satisfied = _count(_("satisfied (4–5)"))
+    s1 = _count("1")
+    s2 = _count("2")
+    s3 = _count("3")
+    s4 = _count("4")
+    s5 = _count("5")
+    promoters = _count(_("promoters"))
+    passives = _count(_("passives"))
+    detractors = _count(_("detractors"))
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        indexes = [models.Index(fields=["day"], name="rollup_day")]
+
+
+class RollupDay(models.Model):
+    """A day whose rollup is stored, and the time zone its midnight-to-midnight was taken in."""
+
+    day = models.DateField(_("day"), unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Sum
+from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from .engine.stats import (
     summary_in_minutes,
     zero_filled,
 )
+from .rollups import Counts, mean_confidence, window_counts
 
 OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
 
@@ -112,18 +113,33 @@ def tickets_created(period: Period, filters: Filters) -> QuerySet[Ticket]:
     return Ticket.objects.filter(_in(period, "created_at"), filters.q())
 
 
-def volume(period: Period, filters: Filters) -> dict:
+def counts_for(period: Period, filters: Filters) -> Counts:
+    """The window's additive counts (daily rollups where stored, live counts for the rest)."""
+    return window_counts(period.start, period.end, period.tz, filters=filters)
+
+
+def volume(period: Period, filters: Filters, *, counts: Counts | None = None, previous: Counts | None = None) -> dict:
     """Tickets created: total, against the previous period, per hour or day (local), by source and priority."""
-    created = tickets_created(period, filters)
-    trunc = TruncHour if period.granularity == "hour" else TruncDay
-    counts = dict(created.annotate(bucket=trunc("created_at", tzinfo=period.tz)).values_list("bucket").annotate(n=Count("pk")).order_by())
-    total = sum(counts.values())
-    previous = tickets_created(period.previous(), filters).count()
+    counts = counts if counts is not None else counts_for(period, filters)
+    previous = previous if previous is not None else counts_for(period.previous(), filters)
+    if period.granularity == "hour":
+        created = tickets_created(period, filters)
+        per_bucket = dict(created.annotate(bucket=TruncHour("created_at", tzinfo=period.tz)).values_list("bucket").annotate(n=Count("pk")).order_by())
+    else:
+        per_bucket = {datetime(day.year, day.month, day.day, tzinfo=period.tz): int(n) for day, n in counts.by("day", "created").items()}
+    total, before = int(counts.total("created")), int(previous.total("created"))
     return {
-        "total": total, "previous_total": previous, "change_pct": change_pct(total, previous),
-        "granularity": period.granularity, "series": zero_filled(period, counts),
-        "by_source": _by(created, "source"), "by_priority": _ordered_priorities(_by(created, "priority")),
+        "total": total, "previous_total": before, "change_pct": change_pct(total, before),
+        "granularity": period.granularity, "series": zero_filled(period, per_bucket),
+        "by_source": _sorted_counts(counts.by("source", "created")),
+        "by_priority": _ordered_priorities(_sorted_counts(counts.by("priority", "created"))),
     }
+
+
+def _sorted_counts(counts: dict) -> dict[str, int]:
+    """Largest first (then by name), without zeros; blank keys become "none"."""
+    items = [((key or "none"), int(value)) for key, value in counts.items() if value]
+    return dict(sorted(items, key=lambda item: (-item[1], item[0])))
 
 
 def _ordered_priorities(counts: dict[str, int]) -> dict[str, int]:
@@ -153,29 +169,15 @@ def backlog(filters: Filters, *, now: datetime) -> dict:
     }
 
 
-def chatbot(period: Period, filters: Filters) -> dict:
+def chatbot(period: Period, filters: Filters, *, counts: Counts | None = None) -> dict:
     """The bot on tickets created in the period: how many it answered, and how those answers held."""
-    created = tickets_created(period, filters)
-    row = created.aggregate(
-        tickets=Count("pk"), answered=Count("pk", filter=Q(status=Status.CHATBOT_HANDLED) | Q(_bot_answered())),
-    )
-    attempts = ChatbotInteraction.objects.filter(_in(period, "ticket__created_at"), filters.q("ticket__"))
-    outcome = attempts.aggregate(
-        attempted=Count("ticket", distinct=True),
-        deflected=Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
-        failed=Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
-        pending=Count("pk", filter=Q(resolved=True, deflection=Deflection.PENDING)),
-        mean_confidence=Avg("confidence"),
-        cost=Sum("cost_usd"),
-    )
-    settled = outcome["deflected"] + outcome["failed"]
+    counts = counts if counts is not None else counts_for(period, filters)
+    tickets, answered = int(counts.total("created")), int(counts.total("bot_answered"))
+    deflected, failed = int(counts.total("deflected")), int(counts.total("failed"))
     return {
-        "tickets": row["tickets"], "attempted": outcome["attempted"], "answered": row["answered"],
-        "resolution_rate": rate(row["answered"], row["tickets"]),
-        "deflected": outcome["deflected"], "failed": outcome["failed"], "pending": outcome["pending"],
-        "deflection_rate": rate(outcome["deflected"], settled),
-        "mean_confidence": round(outcome["mean_confidence"], 4) if outcome["mean_confidence"] is not None else None,
-        "llm_cost_usd": float(outcome["cost"] or 0),
+        "tickets": tickets, "attempted": int(counts.total("bot_attempted")), "answered": answered,
+        "resolution_rate": rate(answered, tickets), "deflected": deflected, "failed": failed, "pending": int(counts.total("pending")),
+        "deflection_rate": rate(deflected, deflected + failed), "mean_confidence": mean_confidence(counts),
     }
 
 
@@ -197,23 +199,18 @@ def resolution(period: Period, filters: Filters) -> dict:
     return {**stats, "resolved": stats["count"]}
 
 
-def first_contact_resolution(period: Period, filters: Filters) -> dict:
-    """Resolved in the period, never reopened and never escalated."""
-    row = resolved_by_people(period, filters).aggregate(
-        resolved=Count("pk"), first_contact=Count("pk", filter=Q(reopen_count=0, escalation_level=0))
-    )
-    return {**row, "rate": rate(row["first_contact"], row["resolved"])}
+def first_contact_resolution(period: Period, filters: Filters, *, counts: Counts | None = None) -> dict:
+    """Resolved by a person in the period, never reopened and never escalated."""
+    counts = counts if counts is not None else counts_for(period, filters)
+    resolved, first = int(counts.total("resolved")), int(counts.total("first_contact"))
+    return {"resolved": resolved, "first_contact": first, "rate": rate(first, resolved)}
 
 
-def sla(period: Period, filters: Filters, *, now: datetime, at_risk_limit: int = 10) -> dict:
+def sla(period: Period, filters: Filters, *, now: datetime, at_risk_limit: int = 10, counts: Counts | None = None) -> dict:
     """Compliance of the targets settled in the period, and the open tickets at risk now."""
-    closed = TicketSLA.objects.filter(_in(period, "ticket__resolved_at"), filters.q("ticket__")).aggregate(
-        met=Count("pk", filter=Q(state=SLAState.MET)), missed=Count("pk", filter=Q(state=SLAState.MISSED))
-    )
-    first = TicketSLA.objects.filter(_in(period, "ticket__first_response_at"), filters.q("ticket__")).aggregate(
-        responded=Count("pk"),
-        met=Count("pk", filter=Q(first_response_due_at__isnull=True) | Q(ticket__first_response_at__lte=F("first_response_due_at"))),
-    )
+    counts = counts if counts is not None else counts_for(period, filters)
+    closed = {"met": int(counts.total("sla_met")), "missed": int(counts.total("sla_missed"))}
+    first = {"responded": int(counts.total("fr_sla_total")), "met": int(counts.total("fr_sla_met"))}
     live = TicketSLA.objects.filter(filters.q("ticket__"), ticket__status__in=OPEN_STATUSES)
     now_counts = live.aggregate(
         breached=Count("pk", filter=Q(state=SLAState.BREACHED)), at_risk=Count("pk", filter=Q(state=SLAState.AT_RISK))
@@ -248,25 +245,20 @@ def feedback_in(period: Period, filters: Filters) -> QuerySet[Feedback]:
     return Feedback.objects.filter(_in(period, "created_at"), filters.q("ticket__"))
 
 
-def csat(period: Period, filters: Filters) -> dict:
+def csat(period: Period, filters: Filters, *, counts: Counts | None = None) -> dict:
     """Satisfaction (1–5) of the feedback received in the period; "satisfied" is 4 or 5."""
-    answers = feedback_in(period, filters)
-    row = answers.aggregate(
-        responses=Count("pk"), mean=Avg("satisfaction"), satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
-        **{f"s{score}": Count("pk", filter=Q(satisfaction=score)) for score in range(1, 6)},
-    )
+    counts = counts if counts is not None else counts_for(period, filters)
+    responses = int(counts.total("responses"))
     return {
-        "responses": row["responses"], "mean": round(row["mean"], 2) if row["mean"] is not None else None,
-        "satisfied_rate": rate(row["satisfied"], row["responses"]),
-        "distribution": {str(score): row[f"s{score}"] for score in range(1, 6)},
+        "responses": responses, "mean": round(counts.total("satisfaction_sum") / responses, 2) if responses else None,
+        "satisfied_rate": rate(int(counts.total("satisfied")), responses),
+        "distribution": {str(score): int(counts.total(f"s{score}")) for score in range(1, 6)},
     }
 
 
-def nps(period: Period, filters: Filters) -> dict:
-    row = feedback_in(period, filters).filter(nps__isnull=False).aggregate(
-        promoters=Count("pk", filter=Q(nps__gte=9)), passives=Count("pk", filter=Q(nps__in=(7, 8))),
-        detractors=Count("pk", filter=Q(nps__lte=6)),
-    )
+def nps(period: Period, filters: Filters, *, counts: Counts | None = None) -> dict:
+    counts = counts if counts is not None else counts_for(period, filters)
+    row = {name: int(counts.total(name)) for name in ("promoters", "passives", "detractors")}
     return {"responses": sum(row.values()), "score": nps_score(row["promoters"], row["passives"], row["detractors"]), **row}
 
 
@@ -318,13 +310,14 @@ def _minutes(value) -> float | None:
     return round(seconds / 60, 2)
 
 
-def top_categories(period: Period, filters: Filters, *, limit: int = 6) -> list[dict]:
-    counts = _by(tickets_created(period, filters), "category")
-    total = sum(counts.values())
+def top_categories(period: Period, filters: Filters, *, limit: int = 6, counts: Counts | None = None) -> list[dict]:
+    counts = counts if counts is not None else counts_for(period, filters)
+    by_category = _sorted_counts(counts.by("category", "created"))
+    total = sum(by_category.values())
     labels = dict(Category.choices)
     return [
         {"category": key, "label": str(labels.get(key, key)), "count": count, "share": rate(count, total)}
-        for key, count in list(counts.items())[:limit]
+        for key, count in list(by_category.items())[:limit]
     ]
 
 
@@ -344,22 +337,23 @@ def dashboard(*, period: str | Period = "24h", filters: Filters | None = None, n
     now = now or timezone.now()
     filters = filters or Filters()
     window = period if isinstance(period, Period) else rolling_period(period, now=now, tz=_tz(tz))
+    counts, previous = counts_for(window, filters), counts_for(window.previous(), filters)
     return {
         "period": {"key": period if isinstance(period, str) else None, "start": window.start, "end": window.end,
                    "time_zone": window.tz.key, "granularity": window.granularity},
         "filters": filters.as_dict(),
         "generated_at": now,
-        "volume": volume(window, filters),
+        "volume": volume(window, filters, counts=counts, previous=previous),
         "backlog": backlog(filters, now=now),
-        "chatbot": chatbot(window, filters),
+        "chatbot": chatbot(window, filters, counts=counts),
         "first_response": first_response(window, filters),
         "resolution": resolution(window, filters),
-        "first_contact_resolution": first_contact_resolution(window, filters),
-        "sla": sla(window, filters, now=now),
-        "csat": csat(window, filters),
-        "nps": nps(window, filters),
+        "first_contact_resolution": first_contact_resolution(window, filters, counts=counts),
+        "sla": sla(window, filters, now=now, counts=counts),
+        "csat": csat(window, filters, counts=counts),
+        "nps": nps(window, filters, counts=counts),
         "agents": agents(window, filters),
-        "top_categories": top_categories(window, filters),
+        "top_categories": top_categories(window, filters, counts=counts),
         "recent_feedback": recent_feedback(window, filters),
     }
 
@@ -406,11 +400,13 @@ def chatbot_daily(period: Period, filters: Filters) -> list[dict]:
 def key_metrics(window: Period, filters: Filters | None = None) -> dict[str, float | int | None]:
     """The flat KPI set the reports compare between periods (each figure a number or None)."""
     filters = filters or Filters()
-    bot, first, solved = chatbot(window, filters), first_response(window, filters), resolution(window, filters)
-    fcr, compliance = first_contact_resolution(window, filters), sla(window, filters, now=window.end, at_risk_limit=0)
-    satisfaction, promoters = csat(window, filters), nps(window, filters)
+    counts = counts_for(window, filters)
+    bot, first, solved = chatbot(window, filters, counts=counts), first_response(window, filters), resolution(window, filters)
+    fcr = first_contact_resolution(window, filters, counts=counts)
+    compliance = sla(window, filters, now=window.end, at_risk_limit=0, counts=counts)
+    satisfaction, promoters = csat(window, filters, counts=counts), nps(window, filters, counts=counts)
     return {
-        "tickets": tickets_created(window, filters).count(),
+        "tickets": int(counts.total("created")),
         "chatbot_resolution_rate": bot["resolution_rate"],
         "chatbot_deflection_rate": bot["deflection_rate"],
         "first_response_mean_minutes": first["mean_minutes"],

@@ -34,3 +34,12 @@ def export_daily() -> int:
     written = write_exports()
     prune_exports()
     return len(written)
+
+
+@shared_task(name="analytics.refresh_rollups", acks_late=True, ignore_result=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=120, max_retries=3)
+def refresh_rollups() -> int:
+    """Recomputes the last days' rollups and fills missing ones; each day is replaced in one transaction."""
+    from analytics.rollups import refresh_rollups as run
+
+    return run()["rows"]

@@ -71,6 +71,13 @@ DEFAULT_SCHEDULES: tuple[Schedule, ...] = (
         description="Bot answers older than the deflection window with no complaint count as deflected.",
     ),
     Schedule(
+        name="analytics: refresh rollups",
+        task="analytics.refresh_rollups",
+        every_seconds=600,
+        description="Recomputes the daily rollups of the last closed days (and fills missing ones) so the dashboard reads "
+        "rollups instead of every ticket of a 30-day window.",
+    ),
+    Schedule(
         name="analytics: scheduled reports",
         task="analytics.send_due_reports",
         every_seconds=900,

@@ -1,6 +1,7 @@
 """The admin console, as each role sees it."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
@@ -10,6 +11,9 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
 
 from agents.models import Agent
+from analytics.engine.stats import calendar_week
+from analytics.models import ReportSettings
+from analytics.reports import make_report
 from chatbot.models import ChatbotInteraction, Experiment, ExperimentVariant, FAQArticle, KnowledgeBaseState
 from integrations.services import create_api_key
 from routing.models import PrioritySettings, RoutingRule
@@ -76,6 +80,8 @@ def desk(db):
     CrontabSchedule.objects.create(minute="0", hour="9", day_of_week="1")
     ClockedSchedule.objects.create(clocked_time=datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc))
     PrioritySettings.objects.create(pk=1, overrides={"base": 20})
+    ReportSettings.objects.update_or_create(pk=1, defaults={"time_zone": "Europe/Madrid"})
+    make_report("weekly", calendar_week(now=timezone.now(), tz=ZoneInfo("Europe/Madrid")))
     return {"tech_ticket": tech_ticket, "bill_ticket": bill_ticket, "technical": technical, "billing": billing}
 
 

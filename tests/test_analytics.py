@@ -22,10 +22,10 @@ from rest_framework.test import APIClient
 from agents.notify import supervisor_emails
 from agents.roles import AGENTS_GROUP
 from analytics.consumers import DashboardConsumer
+from analytics.engine.stats import calendar_week
 from analytics.exports import FeedbackResource, TicketResource, prune_exports, write_exports
 from analytics.models import Report, ReportSettings
 from analytics.reports import insight_sentence, make_report, render_report, report_pdf, send_due_reports, send_report
-from analytics.engine.stats import calendar_week
 from integrations.services import create_api_key
 from notifications.models import Notification, WebhookEndpoint
 from notifications.services import deliver
@@ -213,7 +213,7 @@ def history(desk, *, now):
 def test_weekly_report_sends_once_in_both_languages_and_to_slack(desk, sink, supervisor_user):
     supervisor_user.email = "boss@example.com"
     supervisor_user.save()
-    ReportSettings.objects.create(time_zone="UTC", language="es", extra_recipients="cfo@example.com")
+    ReportSettings.objects.update_or_create(pk=1, defaults={"time_zone": "UTC", "language": "es", "extra_recipients": "cfo@example.com"})
     WebhookEndpoint.objects.create(name="slack", kind="slack", url=sink.url, events=["report.weekly"])
     monday = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)
     week = history(desk, now=monday)
@@ -254,7 +254,7 @@ def test_insight_sentences_read_naturally():
 
 @pytest.mark.django_db
 def test_monthly_report_as_pdf(desk):
-    ReportSettings.objects.create(time_zone="Europe/Madrid", language="en")
+    ReportSettings.objects.update_or_create(pk=1, defaults={"time_zone": "Europe/Madrid", "language": "en"})
     now = datetime(2026, 11, 1, 9, 30, tzinfo=ZoneInfo("Europe/Madrid"))
     sent = send_due_reports(now=now)
     assert [report.kind for report in sent] == ["monthly"]  # Sunday: the weekly report was due last Monday

@@ -57,7 +57,8 @@ def test_create_answers_202_with_location_and_queues_the_pipeline(api, django_ca
     ticket = Ticket.objects.get()
     assert response.json() == {"ticket_id": str(ticket.ticket_id), "status": "received"}
     assert response["Location"] == f"{URL}/{ticket.ticket_id}"
-    assert len(callbacks) == 1  # the pipeline is enqueued only after commit
+    # Only after commit: the pipeline is enqueued and consoles and dashboards are told.
+    assert [callback.__qualname__.split(".")[0] for callback in callbacks] == ["intake_ticket", "broadcast_ticket_change"]
     assert ticket.customer.email == "cliente@example.com" and ticket.customer.external_ids == {"customer_id": "hubspot-contact-id"}
     assert (ticket.tags, ticket.metadata, ticket.category) == (["factura", "descarga"], {"browser": "Chrome", "ip": "192.168.1.1"}, "billing")
     assert ticket.events.get().kind == "created"

@@ -189,3 +189,47 @@ def test_customer_pages_survey_and_answer_links(live_server, browser_page):
     page.click("button[type=submit]")
     assert page.get_by_text("Gracias por contárnoslo.").count() == 1
     assert answered.feedback.satisfaction == 5
+
+
+def test_supervisor_dashboard_draws_the_figures_and_follows_new_tickets(live_server, browser_page, settings):
+    """The dashboard page in Chromium: tiles, charts, SLA list and feedback from the API; a new ticket
+    shows up without a reload (the test server has no websockets, so this is the polling path the
+    embedded mode uses; the websocket push itself is tested in test_analytics)."""
+    from django.core.management import call_command
+
+    from tickets.services.intake import intake_ticket
+
+    settings.DASHBOARD_POLL_SECONDS = 2
+    settings.ANALYTICS_CACHE_SECONDS = 0
+    load_demo_desk(admin_password="x", with_tickets=False)
+    supervisor = User.objects.get(username="ana.garcia")
+    supervisor.set_password("supervisor-pass-123")
+    supervisor.save()
+    call_command("generate_demo_history", tickets=1200, days=30, seed=5, stdout=open(os.devnull, "w"))
+
+    page = browser_page
+    console_errors = []
+    missing = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" and "WebSocket" not in message.text else None)
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    log_in(page, live_server.url, "ana.garcia", "supervisor-pass-123")
+    page.wait_for_load_state()
+    console_errors.clear(), missing.clear()  # the login redirect's /accounts/profile/ is not ours to judge here
+    page.goto(f"{live_server.url}/admin/analytics/report/dashboard/?period=7d")
+    page.wait_for_selector("#dashboard[data-state=ready]", timeout=15000)
+    shown = int(page.get_attribute("#dashboard", "data-tickets"))
+    assert shown > 100
+    assert page.locator("#kpis [data-kpi]").count() == 8
+    assert page.locator("#chart-volume").bounding_box()["height"] > 100
+    assert page.locator("#sla-rows tr").count() >= 1 and page.locator("#feedback-rows li").count() >= 1
+    page.screenshot(path=shots() / "06-dashboard.png", full_page=True)
+
+    intake_ticket(data={"subject": "URGENTE: caída del servicio", "description": "No funciona nada", "customer_email": "nuevo@example.com"})
+    page.wait_for_function(f"Number(document.querySelector('#dashboard').dataset.tickets) === {shown + 1}", timeout=15000)
+    assert page.locator("[data-kpi=tickets] [data-value]").inner_text().replace(",", "").replace(".", "").strip() == str(shown + 1)
+    assert missing == [], missing  # every script, style and API call answered
+    assert all("404" in text for text in console_errors), console_errors  # only the websocket, which this test server lacks
+
+    page.goto(f"{live_server.url}/admin/analytics/report/workload/")
+    assert "Agent workload" in page.content() and "Javier Morales" in page.content()
+    page.screenshot(path=shots() / "07-workload.png", full_page=True)

@@ -191,7 +191,7 @@ ES = {
 "No agents.":"No hay agentes.",
 "Tickets by priority":"Tickets por prioridad",
 "Live dashboard":"Panel en directo",
-"PDF":"PDF",
+"PDF":"PDF","%s overdue":"vencido hace %s","in %s":"en %s",
 "Key figures (this period / previous / change)":"Cifras clave (este periodo / anterior / cambio)",
 "Dashboard":"Panel",
 "Pending by priority":"Pendientes por prioridad",

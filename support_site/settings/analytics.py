@@ -29,3 +29,8 @@ PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 #: django-import-export: exporting needs the model's view permission (agents export their
 #: department's tickets, which is what they can see); importing is not offered.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+#: Closed days whose rollups beat recomputes every ten minutes (late bot outcomes, reopenings
+#: and surveys change them for a few days), and how far back missing days are filled.
+ANALYTICS_ROLLUP_REFRESH_DAYS = env.int("ANALYTICS_ROLLUP_REFRESH_DAYS", default=7)
+ANALYTICS_ROLLUP_MAX_DAYS = env.int("ANALYTICS_ROLLUP_MAX_DAYS", default=400)

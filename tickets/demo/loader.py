@@ -18,6 +18,7 @@ from django.db import transaction
 
 from agents.models import Agent, Department
 from agents.roles import AGENTS_GROUP, SUPERVISORS_GROUP
+from analytics.models import ReportSettings
 from chatbot.models import ChatbotSettings, FAQArticle
 from routing.engine.conditions import validate_conditions
 from routing.models import RoutingRule
@@ -121,6 +122,8 @@ def load_demo_desk(*, admin_password: str | None = None, reset_admin_password: b
 
     _, created = ChatbotSettings.objects.get_or_create(pk=1, defaults=_load("bot.json"))
     report.count("bot settings", created)
+    _, created = ReportSettings.objects.get_or_create(pk=1, defaults={"time_zone": "Europe/Madrid", "language": "es"})
+    report.count("report settings", created)
 
     for item in desk["routing_rules"]:
         validate_conditions(item["conditions"])

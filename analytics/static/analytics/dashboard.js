@@ -95,7 +95,8 @@
     chart("chart-agents", "bar", {
       labels: people.map((a) => a.name),
       datasets: [
-        {label: L.active, data: people.map((a) => a.active), backgroundColor: "#22c55e"},
+        {label: L.active, data: people.map((a) => a.active),
+         backgroundColor: people.map((a) => (a.active > a.capacity ? "#dc2626" : a.active === a.capacity ? "#f59e0b" : "#22c55e"))},
         {label: L.capacity, data: people.map((a) => Math.max(a.capacity - a.active, 0)), backgroundColor: "#e5e7eb"},
       ],
     }, {indexAxis: "y", plugins: {legend: {display: true}}, scales: {x: {stacked: true, beginAtZero: true, ticks: {precision: 0}}, y: {stacked: true}}});
@@ -109,7 +110,9 @@
       cell.appendChild(el("a", {"href": config.ticket_url + item.pk + "/change/", "class": "text-primary-600"}, "#" + item.reference + " " + item.subject));
       tr.append(cell, el("td", {}, L.priorities[item.priority] || item.priority),
                 el("td", {"class": item.state === "breached" ? "text-red-600" : "text-amber-600"}, L.states[item.state] || item.state),
-                el("td", {}, item.minutes_left === null ? "—" : minutes(item.minutes_left)), el("td", {}, item.agent || "—"));
+                el("td", {"class": item.minutes_left < 0 ? "text-red-600" : ""}, item.minutes_left === null ? "—"
+                  : item.minutes_left < 0 ? L.overdue.replace("%s", minutes(-item.minutes_left)) : L.due_in.replace("%s", minutes(item.minutes_left))),
+                el("td", {}, item.agent || "—"));
       return tr;
     }) : [el("tr", {}, L.no_sla)]));
     const list = document.getElementById("feedback-rows");
