@@ -6,8 +6,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -195,6 +197,7 @@ class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
         context = self._context(request, _("Agent workload"), period=key, agents=selectors.agents(window, selectors.Filters()))
         return TemplateResponse(request, "admin/analytics/workload.html", context)
 
+    @method_decorator(xframe_options_sameorigin)
     def html_view(self, request, pk: int):
         if not request.user.has_perm("analytics.view_report"):
             raise PermissionDenied

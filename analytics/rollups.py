@@ -23,20 +23,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from agents.models import Department
 from chatbot.models import ChatbotInteraction, Deflection
 from sla.models import SLAState, TicketSLA
-from tickets.models import Feedback, Status, Ticket
+from tickets.models import Feedback, Ticket
 
 DIMENSIONS = ("department_id", "category", "source", "priority")
 
 #: The additive counts kept per day and dimension combination, by the moment that defines them.
-CREATED = ("created", "bot_answered")  # tickets created that day
-BOT = ("bot_attempted", "deflected", "failed", "pending", "confidence_sum", "confidence_count")  # their bot attempts
+CREATED = ("created",)  # tickets created that day
+BOT = ("bot_answered", "bot_attempted", "deflected", "failed", "pending", "confidence_sum", "confidence_count")  # their bot attempts (answered: a resolved attempt)
 RESOLVED = ("resolved", "first_contact", "sla_met", "sla_missed")  # resolved that day (by a person; SLA: any)
 RESPONDED = ("fr_sla_total", "fr_sla_met")  # first responses that day, on tickets with an SLA clock
 FEEDBACK = ("responses", "satisfaction_sum", "satisfied", "s1", "s2", "s3", "s4", "s5", "promoters", "passives", "detractors")
@@ -88,12 +88,10 @@ def count_rows(start: datetime, end: datetime, tz: ZoneInfo, filters=None) -> di
         return filters.q(prefix) if filters is not None else Q()
 
     ticket_filter = prefixed("")
-    answered = Exists(ChatbotInteraction.objects.filter(ticket=OuterRef("pk"), resolved=True))
-    merge(Ticket.objects.filter(window("created_at"), ticket_filter), "created_at", "", {
-        "created": Count("pk"), "bot_answered": Count("pk", filter=Q(status=Status.CHATBOT_HANDLED) | Q(answered)),
-    })
+    merge(Ticket.objects.filter(window("created_at"), ticket_filter), "created_at", "", {"created": Count("pk")})
     merge(ChatbotInteraction.objects.filter(window("ticket__created_at"), prefixed("ticket__")), "ticket__created_at", "ticket__", {
         "bot_attempted": Count("ticket", distinct=True),
+        "bot_answered": Count("ticket", distinct=True, filter=Q(resolved=True)),
         "deflected": Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
         "failed": Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
         "pending": Count("pk", filter=Q(resolved=True, deflection=Deflection.PENDING)),

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -159,8 +159,10 @@ def backlog(filters: Filters, *, now: datetime) -> dict:
             condition &= Q(created_at__lte=now - timedelta(hours=lower))
         ages[key] = Count("pk", filter=condition)
         lower = upper_hours
-    row = open_work.aggregate(total=Count("pk"), unassigned=Count("pk", filter=Q(assigned_agent__isnull=True)), **ages)
-    oldest = open_work.order_by("created_at").values_list("created_at", flat=True).first()
+    # Min() over the open tickets, not ORDER BY created_at LIMIT 1: that walks the creation index from
+    # the oldest closed ticket and costs a second at a million tickets.
+    row = open_work.aggregate(total=Count("pk"), unassigned=Count("pk", filter=Q(assigned_agent__isnull=True)), oldest=Min("created_at"), **ages)
+    oldest = row["oldest"]
     return {
         "total": row["total"], "unassigned": row["unassigned"],
         "by_priority": _ordered_priorities(_by(open_work, "priority")),

@@ -294,6 +294,12 @@ def test_admin_analytics_pages_render(desk, client, supervisor_user):
                 "/admin/analytics/report/workload/"):
         response = client.get(url)
         assert response.status_code == 200, url
+    report = make_report("weekly", calendar_week(now=timezone.now(), tz=UTC))
+    page = client.get(f"/admin/analytics/report/{report.pk}/html/")
+    assert page.status_code == 200 and page["X-Frame-Options"] == "SAMEORIGIN" and b"<table" in page.content
+    pdf = client.get(f"/admin/analytics/report/{report.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert client.get(f"/admin/analytics/report/{report.pk}/change/").status_code == 200
     agent = User.objects.create_user("nosy", password="x", is_staff=True)
     client.force_login(agent)
     assert client.get("/admin/analytics/report/dashboard/").status_code == 403

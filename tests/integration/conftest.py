@@ -65,10 +65,23 @@ class Worker:
             self.log.close()
 
 
+def forget_dead_workers() -> None:
+    """The filesystem broker keeps a pidbox binding, and a copy of every later broadcast, for each
+    worker that ever ran. These tests start uniquely named workers, so a checkout that runs the
+    suite often piles up files until pings time out (a fresh CI checkout never notices)."""
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    for path in Path(options["data_folder_in"]).glob("*.pidbox.msg"):
+        path.unlink(missing_ok=True)
+    (Path(options["control_folder"]) / "celery.pidbox.exchange").unlink(missing_ok=True)
+
+
 @pytest.fixture
 def start_worker(django_db_setup, django_db_blocker):
     # Unit tests that commit (browser tests, on-commit callbacks run on purpose) leave tasks for
     # rows that no longer exist; a worker would spend this test's time failing through them.
+    forget_dead_workers()
     app.control.purge()
     started: list[Worker] = []
 

@@ -113,11 +113,13 @@ class Command(BaseCommand):
         day_weights = [WEEKDAY[moment.astimezone(tz).weekday()] * (1 + 0.4 * (1 - offset / days)) for offset, moment in enumerate(days_back)]
         started, made = time.monotonic(), 0
         fallback = next(iter(departments.values()))
+        # Oldest first, as a live desk writes them: each day's tickets sit together on disk.
+        moments = sorted(self.moment(rng, day, tz=tz, now=now) for day in rng.choices(days_back, weights=day_weights, k=tickets))
         with _explicit_creation_times():
             while made < tickets:
                 size = min(batch, tickets - made)
-                self.write_batch(rng, size, now=now, tz=tz, days_back=days_back, day_weights=day_weights, customers=customers,
-                                 departments=departments, fallback=fallback, agents=agents)
+                self.write_batch(rng, moments[made:made + size], now=now, customers=customers, departments=departments,
+                                 fallback=fallback, agents=agents)
                 made += size
                 if made % (batch * 20) == 0 or made == tickets:
                     self.stdout.write(f"  {made:,} tickets ({time.monotonic() - started:.0f} s)")
@@ -146,15 +148,18 @@ class Command(BaseCommand):
         )
         return list(Customer.objects.filter(email__startswith=prefix, email__endswith=f"@{DOMAIN}"))
 
-    def write_batch(self, rng, size, *, now, tz, days_back, day_weights, customers, departments, fallback, agents) -> None:
+    @staticmethod
+    def moment(rng, day: datetime, *, tz: ZoneInfo, now: datetime) -> datetime:
+        """A creation time on ``day``'s local date, at an hour drawn from the working-day curve."""
+        local = day.astimezone(tz)
+        hour = rng.choices(range(24), weights=HOURLY)[0]
+        created = datetime(local.year, local.month, local.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=tz)
+        return created if created < now else now - timedelta(minutes=rng.randrange(1, 600))
+
+    def write_batch(self, rng, moments: list[datetime], *, now, customers, departments, fallback, agents) -> None:
         everyone = [agent for team in agents.values() for agent in team]
         rows, plans = [], []
-        for day in rng.choices(days_back, weights=day_weights, k=size):
-            local = day.astimezone(tz)
-            hour = rng.choices(range(24), weights=HOURLY)[0]
-            created = datetime(local.year, local.month, local.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=tz)
-            if created >= now:
-                created = now - timedelta(minutes=rng.randrange(1, 600))
+        for created in moments:
             category = _weighted(rng, CATEGORIES)
             priority = rng.choices(LEVELS, weights=PRIORITIES[category])[0]
             department = departments.get(category, fallback)
