@@ -15,12 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, Min, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Min, Q, QuerySet
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from agents.models import Agent
-from chatbot.models import ChatbotInteraction, Deflection
 from sla.models import SLAState, TicketSLA
 from tickets.models import PRIORITY_ORDER, Category, Feedback, Status, Ticket
 
@@ -102,10 +101,6 @@ def _in(period: Period, field: str) -> Q:
 
 def _by(queryset: QuerySet, field: str) -> dict[str, int]:
     return {(key or "none"): total for key, total in queryset.values_list(field).annotate(total=Count("pk")).order_by("-total", field)}
-
-
-def _bot_answered() -> Exists:
-    return Exists(ChatbotInteraction.objects.filter(ticket=OuterRef("pk"), resolved=True))
 
 
 # -- the figures ----------------------------------------------------------------------------------
@@ -371,30 +366,24 @@ def pending_tickets(*, limit: int = 100) -> list[Ticket]:
 
 
 def chatbot_daily(period: Period, filters: Filters) -> list[dict]:
-    """The bot per local day of the period: tickets, answered, rate, deflected, failed, mean confidence."""
-    created = tickets_created(period, filters).annotate(day=TruncDay("created_at", tzinfo=period.tz))
-    tickets = dict(created.values_list("day").annotate(n=Count("pk")).order_by())
-    answered = dict(created.filter(Q(status=Status.CHATBOT_HANDLED) | Q(_bot_answered())).values_list("day").annotate(n=Count("pk")).order_by())
-    attempts = ChatbotInteraction.objects.filter(_in(period, "ticket__created_at"), filters.q("ticket__")).annotate(
-        day=TruncDay("ticket__created_at", tzinfo=period.tz)
-    )
-    outcomes = {
-        day: (deflected, failed, confidence)
-        for day, deflected, failed, confidence in attempts.values_list("day").annotate(
-            deflected=Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
-            failed=Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
-            confidence=Avg("confidence"),
-        ).order_by()
-    }
+    """The bot per local day of the period (newest first): tickets, answered, rate, deflected, failed, mean confidence."""
+    counts = counts_for(period, filters)
+    per_day: dict = {}
+    for row in counts.rows:
+        day = per_day.setdefault(row["day"], dict.fromkeys(("created", "bot_answered", "deflected", "failed", "confidence_sum",
+                                                            "confidence_count"), 0))
+        for name in day:
+            day[name] += row[name]
     rows = []
-    for bucket in zero_filled(Period(period.start, period.end, "day", period.tz), tickets):
-        day = datetime.fromisoformat(bucket["start"])
-        key = next((moment for moment in outcomes if moment.timestamp() == day.timestamp()), None)
-        deflected, failed, confidence = outcomes.get(key, (0, 0, None))
-        done = next((n for moment, n in answered.items() if moment.timestamp() == day.timestamp()), 0)
+    for bucket in zero_filled(Period(period.start, period.end, "day", period.tz), {}):
+        day = datetime.fromisoformat(bucket["start"]).date()
+        found = per_day.get(day, {})
+        tickets, answered = int(found.get("created", 0)), int(found.get("bot_answered", 0))
+        confidence = found["confidence_sum"] / found["confidence_count"] if found.get("confidence_count") else None
         rows.append({
-            "day": day.date(), "tickets": bucket["count"], "answered": done, "resolution_rate": rate(done, bucket["count"]),
-            "deflected": deflected, "failed": failed, "mean_confidence": round(confidence, 3) if confidence is not None else None,
+            "day": day, "tickets": tickets, "answered": answered, "resolution_rate": rate(answered, tickets),
+            "deflected": int(found.get("deflected", 0)), "failed": int(found.get("failed", 0)),
+            "mean_confidence": round(confidence, 3) if confidence is not None else None,
         })
     return list(reversed(rows))
 

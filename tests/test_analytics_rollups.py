@@ -65,6 +65,15 @@ def test_a_stale_rollup_is_refreshed_and_another_time_zone_is_ignored(desk):
     assert set(RollupDay.objects.values_list("time_zone", flat=True)) == {"America/Mexico_City"}
 
 
+def test_more_history_recomputes_the_days_it_lands_in(desk):
+    call_command("generate_demo_history", tickets=300, days=20, seed=1, stdout=io.StringIO())
+    now = timezone.now()
+    call_command("generate_demo_history", tickets=300, days=20, seed=2, stdout=io.StringIO())
+    stored = figures("30d", Filters(), now)
+    RollupDay.objects.all().delete()
+    assert figures("30d", Filters(), now) == stored and stored["volume"]["total"] == 600
+
+
 def test_store_days_replaces_a_day(desk):
     call_command("generate_demo_history", tickets=200, days=5, seed=1, stdout=io.StringIO())
     day = (timezone.now() - timedelta(days=2)).date()

@@ -147,6 +147,11 @@ def test_chatbot_resolution_and_deflection(make_ticket):
     assert (bot["tickets"], bot["attempted"], bot["answered"], bot["resolution_rate"]) == (4, 3, 2, 0.5)
     assert (bot["deflected"], bot["failed"], bot["pending"], bot["deflection_rate"]) == (1, 1, 0, 0.5)
     assert bot["mean_confidence"] == pytest.approx(0.6333, abs=1e-4)
+    days = selectors.chatbot_daily(stats.rolling_period("7d", now=NOW, tz=MADRID), Filters())
+    assert len(days) == 8 and days[0]["day"].isoformat() == "2026-03-10"  # newest first
+    assert {k: days[0][k] for k in ("tickets", "answered", "resolution_rate", "deflected", "failed")} == {
+        "tickets": 4, "answered": 2, "resolution_rate": 0.5, "deflected": 1, "failed": 1}
+    assert sum(day["tickets"] for day in days[1:]) == 0 and days[1]["mean_confidence"] is None
 
 
 @pytest.mark.django_db

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Agent, Department
-from analytics.models import ReportSettings
+from analytics.models import ReportSettings, RollupDay
 from analytics.rollups import refresh_rollups
 from chatbot.models import ChatbotInteraction
 from sla.models import TicketSLA
@@ -126,6 +126,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"generated {made:,} tickets over {days} days in {time.monotonic() - started:.1f} s"))
         if not no_rollups and made:
             started = time.monotonic()
+            # The history went into days that may already be stored: forget them so they are recomputed.
+            RollupDay.objects.filter(day__gte=moments[0].astimezone(tz).date()).delete()
             result = refresh_rollups(backfill_limit=days + 1)
             self.stdout.write(f"rolled up {result['recent'] + result['backfilled']} days ({result['rows']:,} rows) in {time.monotonic() - started:.1f} s")
 
