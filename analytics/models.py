@@ -202,6 +202,22 @@ class DailyRollup(models.Model):
         indexes = [models.Index(fields=["day"], name="rollup_day")]
 
 
+class AgentDailyRollup(models.Model):
+    """One closed local day's figures for one agent (written only by ``analytics.rollups``)."""
+
+    day = models.DateField(_("day"))
+    agent_id = models.PositiveIntegerField(_("agent id"))
+    resolved = _count(_("resolved"))
+    resolution_seconds = models.FloatField(_("total time to resolution (s)"), default=0)
+    csat_sum = _count(_("sum of satisfaction"))
+    csat_count = _count(_("feedback answers"))
+
+    class Meta:
+        verbose_name = _("daily agent rollup")
+        verbose_name_plural = _("daily agent rollups")
+        indexes = [models.Index(fields=["day"], name="agent_rollup_day")]
+
+
 class RollupDay(models.Model):
     """A day whose rollup is stored, and the time zone its midnight-to-midnight was taken in."""
 

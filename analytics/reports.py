@@ -25,7 +25,7 @@ from agents.models import Department
 from agents.notify import supervisor_emails
 from notifications.models import DeliveryStatus, Event, Notification
 from notifications.services import _enqueue, emit
-from tickets.models import Category
+from tickets.models import Category, Priority
 
 from . import selectors
 from .engine.insights import find_insights, recommendations
@@ -35,6 +35,7 @@ from .models import Report, ReportKind, ReportSettings
 logger = logging.getLogger(__name__)
 
 SEND_AT_HOUR = 9
+SCORES = ("csat_mean", "nps")
 
 METRIC_LABELS = {
     "tickets": gettext_lazy("Tickets received"),
@@ -61,7 +62,7 @@ INSIGHT_NAMES = {
     "resolution_mean_minutes": gettext_lazy("resolution time"),
     "chatbot_resolution_rate": gettext_lazy("the bot's resolution rate"),
     "first_contact_resolution_rate": gettext_lazy("first-contact resolution"),
-    "sla_compliance_rate": gettext_lazy("SLA compliance"),
+    "sla_compliance_rate": gettext_lazy("compliance with SLAs"),
     "csat_mean": gettext_lazy("satisfaction"),
     "nps": gettext_lazy("NPS"),
 }
@@ -108,7 +109,7 @@ def build_report_data(period: Period) -> dict:
         "top_agents": selectors.agents(period, everything)["top"],
         "segments": {f"{kind}:{name}": {"current": now, "previous": then} for (kind, name), (now, then) in segments.items()},
         "insights": [insight.as_dict() for insight in insights],
-        "recommendations": [list(item) for item in recommendations(insights)],
+        "recommendations": [list(item) for item in recommendations(insights)[:5]],
     }
 
 
@@ -196,6 +197,8 @@ def _rows(report: Report) -> list[dict]:
         if key.endswith("_rate") and before is not None and after is not None:
             delta = _("%(points)s pts") % {"points": formats.number_format((after - before) * 100, decimal_pos=1, force_grouping=False)}
             delta = ("+" if after >= before else "") + delta
+        elif key in SCORES and before is not None and after is not None:  # differences of scores, not percentages
+            delta = ("+" if after >= before else "") + formats.number_format(after - before, decimal_pos=2 if key == "csat_mean" else 1)
         elif before not in (None, 0) and after is not None:
             delta = f"{(after - before) / abs(before) * 100:+.1f} %".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
         else:
@@ -221,8 +224,9 @@ def report_context(report: Report) -> dict:
         "rows": _rows(report),
         "insights": [insight_sentence(item) for item in data.get("insights", [])],
         "recommendations": [recommendation_sentence(item) for item in data.get("recommendations", [])],
-        "by_priority": data.get("by_priority", {}),
-        "top_categories": data.get("top_categories", []),
+        "by_priority": {str(dict(Priority.choices).get(level, level)): count for level, count in data.get("by_priority", {}).items()},
+        "top_categories": [{**item, "label": str(dict(Category.choices).get(item["category"], item["category"]))}
+                           for item in data.get("top_categories", [])],
         "top_agents": data.get("top_agents", []),
         "dashboard_url": settings.SUPPORT_BASE_URL.rstrip("/") + reverse("admin:analytics_dashboard"),
         "pdf_url": settings.SUPPORT_BASE_URL.rstrip("/") + reverse("admin:analytics_report_pdf", args=[report.pk]),

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -69,9 +69,13 @@ def _dims(prefix: str = "") -> dict:
     return {name: F(prefix + name) for name in DIMENSIONS}
 
 
-def count_rows(start: datetime, end: datetime, tz: ZoneInfo, filters=None) -> dict[Key, dict]:
+def count_rows(start: datetime, end: datetime, tz: ZoneInfo, filters=None, *, only: tuple[str, ...] | None = None) -> dict[Key, dict]:
     """Counts from the live tables for [start, end), by local day and dimensions (``filters``: an
-    ``analytics.selectors.Filters`` or None)."""
+    ``analytics.selectors.Filters`` or None; ``only``: just these fields' queries).
+
+    The joins are written so PostgreSQL's planner keeps to the window's index ranges whatever
+    its cost settings: bot attempts are bounded by their own creation time (an attempt is always
+    made after its ticket), and the SLA targets of first responses are looked up per ticket."""
     rows: dict[Key, dict] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
 
     def merge(queryset, day_field: str, prefix: str, aggregates: dict) -> None:
@@ -87,32 +91,45 @@ def count_rows(start: datetime, end: datetime, tz: ZoneInfo, filters=None) -> di
     def prefixed(prefix: str) -> Q:
         return filters.q(prefix) if filters is not None else Q()
 
+    def wanted(group: tuple[str, ...]) -> bool:
+        return only is None or any(name in only for name in group)
+
     ticket_filter = prefixed("")
-    merge(Ticket.objects.filter(window("created_at"), ticket_filter), "created_at", "", {"created": Count("pk")})
-    merge(ChatbotInteraction.objects.filter(window("ticket__created_at"), prefixed("ticket__")), "ticket__created_at", "ticket__", {
-        "bot_attempted": Count("ticket", distinct=True),
-        "bot_answered": Count("ticket", distinct=True, filter=Q(resolved=True)),
-        "deflected": Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
-        "failed": Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
-        "pending": Count("pk", filter=Q(resolved=True, deflection=Deflection.PENDING)),
-        "confidence_sum": Sum("confidence"), "confidence_count": Count("pk"),
-    })
-    merge(Ticket.objects.filter(window("resolved_at"), ticket_filter, assigned_agent__isnull=False), "resolved_at", "", {
-        "resolved": Count("pk"), "first_contact": Count("pk", filter=Q(reopen_count=0, escalation_level=0)),
-    })
-    merge(TicketSLA.objects.filter(window("ticket__resolved_at"), prefixed("ticket__")), "ticket__resolved_at", "ticket__", {
-        "sla_met": Count("pk", filter=Q(state=SLAState.MET)), "sla_missed": Count("pk", filter=Q(state=SLAState.MISSED)),
-    })
-    merge(TicketSLA.objects.filter(window("ticket__first_response_at"), prefixed("ticket__")), "ticket__first_response_at", "ticket__", {
-        "fr_sla_total": Count("pk"),
-        "fr_sla_met": Count("pk", filter=Q(first_response_due_at__isnull=True) | Q(ticket__first_response_at__lte=F("first_response_due_at"))),
-    })
-    merge(Feedback.objects.filter(window("created_at"), prefixed("ticket__")), "created_at", "ticket__", {
-        "responses": Count("pk"), "satisfaction_sum": Coalesce(Sum("satisfaction"), 0), "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
-        **{f"s{score}": Count("pk", filter=Q(satisfaction=score)) for score in range(1, 6)},
-        "promoters": Count("pk", filter=Q(nps__gte=9)), "passives": Count("pk", filter=Q(nps__in=(7, 8))),
-        "detractors": Count("pk", filter=Q(nps__lte=6)),
-    })
+    if wanted(CREATED):
+        merge(Ticket.objects.filter(window("created_at"), ticket_filter), "created_at", "", {"created": Count("pk")})
+    if wanted(BOT):
+        attempts = ChatbotInteraction.objects.filter(window("ticket__created_at"), prefixed("ticket__"), created_at__gte=start)
+        merge(attempts, "ticket__created_at", "ticket__", {
+            "bot_attempted": Count("ticket", distinct=True),
+            "bot_answered": Count("ticket", distinct=True, filter=Q(resolved=True)),
+            "deflected": Count("pk", filter=Q(resolved=True, deflection=Deflection.DEFLECTED)),
+            "failed": Count("pk", filter=Q(resolved=True, deflection=Deflection.FAILED)),
+            "pending": Count("pk", filter=Q(resolved=True, deflection=Deflection.PENDING)),
+            "confidence_sum": Sum("confidence"), "confidence_count": Count("pk"),
+        })
+    if wanted(RESOLVED):
+        merge(Ticket.objects.filter(window("resolved_at"), ticket_filter, assigned_agent__isnull=False), "resolved_at", "", {
+            "resolved": Count("pk"), "first_contact": Count("pk", filter=Q(reopen_count=0, escalation_level=0)),
+        })
+        merge(TicketSLA.objects.filter(window("ticket__resolved_at"), prefixed("ticket__")), "ticket__resolved_at", "ticket__", {
+            "sla_met": Count("pk", filter=Q(state=SLAState.MET)), "sla_missed": Count("pk", filter=Q(state=SLAState.MISSED)),
+        })
+    if wanted(RESPONDED):
+        clock = TicketSLA.objects.filter(ticket=OuterRef("pk"))
+        responded = Ticket.objects.filter(window("first_response_at"), ticket_filter).annotate(
+            clock_id=Subquery(clock.values("pk")[:1]), due=Subquery(clock.values("first_response_due_at")[:1]),
+        )
+        merge(responded, "first_response_at", "", {
+            "fr_sla_total": Count("clock_id"),
+            "fr_sla_met": Count("clock_id", filter=Q(due__isnull=True) | Q(first_response_at__lte=F("due"))),
+        })
+    if wanted(FEEDBACK):
+        merge(Feedback.objects.filter(window("created_at"), prefixed("ticket__")), "created_at", "ticket__", {
+            "responses": Count("pk"), "satisfaction_sum": Coalesce(Sum("satisfaction"), 0), "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
+            **{f"s{score}": Count("pk", filter=Q(satisfaction=score)) for score in range(1, 6)},
+            "promoters": Count("pk", filter=Q(nps__gte=9)), "passives": Count("pk", filter=Q(nps__in=(7, 8))),
+            "detractors": Count("pk", filter=Q(nps__lte=6)),
+        })
     return dict(rows)
 
 
@@ -124,35 +141,107 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def window_counts(start: datetime, end: datetime, tz: ZoneInfo, *, filters) -> Counts:
-    """The window's counts: stored days it fully covers, live counts for the rest."""
-    from .models import DailyRollup, RollupDay
+def _compose(start: datetime, end: datetime, tz: ZoneInfo, *, stored_rows, live_rows) -> list[dict]:
+    """Rows for [start, end): ``stored_rows(days)`` for the stored local days the window fully
+    covers, ``live_rows(a, b)`` for every stretch in between and at the edges."""
+    from .models import RollupDay
 
-    if filters.agent:  # not a rollup dimension: count live
-        return Counts(_as_rows(count_rows(start, end, tz, filters)))
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     first_full = local_start.date() if _local_midnight(local_start.date(), tz) == start else local_start.date() + timedelta(days=1)
     last_full = local_end.date() - timedelta(days=1)  # a stored day always ends at or before the midnight before ``end``
-    stored = set(RollupDay.objects.filter(day__gte=first_full, day__lte=last_full, time_zone=tz.key).values_list("day", flat=True))
-    rows = []
-    if stored:
-        rollup_filter = Q(day__in=stored)
+    stored = sorted(RollupDay.objects.filter(day__gte=first_full, day__lte=last_full, time_zone=tz.key).values_list("day", flat=True))
+    rows = stored_rows(stored) if stored else []
+    cursor = start
+    for day in stored:
+        day_start, day_end = _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz)
+        if cursor < day_start:
+            rows += live_rows(cursor, day_start)
+        cursor = max(cursor, day_end)
+    if cursor < end:
+        rows += live_rows(cursor, end)
+    return rows
+
+
+def window_counts(start: datetime, end: datetime, tz: ZoneInfo, *, filters, only: tuple[str, ...] | None = None) -> Counts:
+    """The window's counts: stored days it fully covers, live counts for the rest (``only``: these fields)."""
+    from .models import DailyRollup
+
+    def live(a: datetime, b: datetime) -> list[dict]:
+        return _as_rows(count_rows(a, b, tz, filters, only=only))
+
+    if filters.agent:  # not a rollup dimension: count live
+        return Counts(live(start, end))
+
+    def stored(days: list[date]) -> list[dict]:
+        rollup_filter = Q(day__in=days)
         if filters.department:
             rollup_filter &= Q(department_id__in=Department.objects.filter(code=filters.department).values("pk"))
         for name in ("category", "source", "priority"):
             if getattr(filters, name):
                 rollup_filter &= Q(**{name: getattr(filters, name)})
-        rows = list(DailyRollup.objects.filter(rollup_filter).values("day", *DIMENSIONS, *FIELDS))
-    # Live counts for every stretch of the window not covered by a stored day.
-    cursor = start
-    for day in sorted(stored):
-        day_start, day_end = _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz)
-        if cursor < day_start:
-            rows += _as_rows(count_rows(cursor, day_start, tz, filters))
-        cursor = max(cursor, day_end)
-    if cursor < end:
-        rows += _as_rows(count_rows(cursor, end, tz, filters))
-    return Counts(rows)
+        return list(DailyRollup.objects.filter(rollup_filter).values("day", *DIMENSIONS, *(only or FIELDS)))
+
+    return Counts(_compose(start, end, tz, stored_rows=stored, live_rows=live))
+
+
+# -- per agent ------------------------------------------------------------------------------------
+AGENT_FIELDS = ("resolved", "resolution_seconds", "csat_sum", "csat_count")
+
+
+def count_agent_rows(start: datetime, end: datetime, tz: ZoneInfo, scope=None) -> dict[tuple, dict]:
+    """Per local day and agent: tickets resolved, their total time to resolution, satisfaction answers."""
+    rows: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(AGENT_FIELDS, 0))
+    condition = scope.q() if scope is not None else Q()
+    resolved = (
+        Ticket.objects.filter(condition, resolved_at__gte=start, resolved_at__lt=end, assigned_agent__isnull=False)
+        .annotate(day=_local_day("resolved_at", tz)).values("day", "assigned_agent")
+        .annotate(n=Count("pk"), total=Sum(F("resolved_at") - F("created_at"))).order_by()
+    )
+    for item in resolved:
+        row = rows[(item["day"], item["assigned_agent"])]
+        row["resolved"] += item["n"]
+        row["resolution_seconds"] += _seconds(item["total"])
+    scores = (
+        Feedback.objects.filter(scope.q("ticket__") if scope is not None else Q(), created_at__gte=start, created_at__lt=end,
+                                ticket__assigned_agent__isnull=False)
+        .annotate(day=_local_day("created_at", tz)).values("day", "ticket__assigned_agent")
+        .annotate(total=Sum("satisfaction"), n=Count("pk")).order_by()
+    )
+    for item in scores:
+        row = rows[(item["day"], item["ticket__assigned_agent"])]
+        row["csat_sum"] += item["total"]
+        row["csat_count"] += item["n"]
+    return dict(rows)
+
+
+def _seconds(value) -> float:
+    if value is None:
+        return 0.0
+    return value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000  # SQLite: microseconds
+
+
+def _agent_rows(counted: dict[tuple, dict]) -> list[dict]:
+    return [{"day": day, "agent_id": agent_id, **values} for (day, agent_id), values in counted.items()]
+
+
+def agent_window_counts(start: datetime, end: datetime, tz: ZoneInfo, *, scope) -> dict[int, dict]:
+    """Per agent over the window: resolved, resolution seconds, satisfaction sum and count. ``scope``
+    (category, source, priority) is not stored per agent: with one, everything is counted live."""
+    from .models import AgentDailyRollup
+
+    def live(a: datetime, b: datetime) -> list[dict]:
+        return _agent_rows(count_agent_rows(a, b, tz, scope))
+
+    def stored(days: list[date]) -> list[dict]:
+        return list(AgentDailyRollup.objects.filter(day__in=days).values("day", "agent_id", *AGENT_FIELDS))
+
+    scoped = any(getattr(scope, name) for name in ("category", "source", "priority"))
+    rows = live(start, end) if scoped else _compose(start, end, tz, stored_rows=stored, live_rows=live)
+    totals: dict[int, dict] = defaultdict(lambda: dict.fromkeys(AGENT_FIELDS, 0))
+    for row in rows:
+        for name in AGENT_FIELDS:
+            totals[row["agent_id"]][name] += row[name]
+    return dict(totals)
 
 
 def _closed_days(tz: ZoneInfo, *, back: int, now: datetime) -> list[date]:
@@ -161,18 +250,20 @@ def _closed_days(tz: ZoneInfo, *, back: int, now: datetime) -> list[date]:
 
 
 def store_days(days: list[date], tz: ZoneInfo) -> int:
-    """(Re)compute the rollup of each closed local day in ``days``; returns rows written."""
-    from .models import DailyRollup, RollupDay
+    """(Re)compute the rollups of each closed local day in ``days``; returns rows written."""
+    from .models import AgentDailyRollup, DailyRollup, RollupDay
 
     written = 0
     for day in sorted(days):
         start, end = _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz)
-        counted = count_rows(start, end, tz)
+        counted, per_agent = count_rows(start, end, tz), count_agent_rows(start, end, tz)
         with transaction.atomic():
             DailyRollup.objects.filter(day=day).delete()
             DailyRollup.objects.bulk_create([DailyRollup(**row) for row in _as_rows(counted)])
+            AgentDailyRollup.objects.filter(day=day).delete()
+            AgentDailyRollup.objects.bulk_create([AgentDailyRollup(**row) for row in _agent_rows(per_agent)])
             RollupDay.objects.update_or_create(day=day, defaults={"time_zone": tz.key, "computed_at": timezone.now()})
-        written += len(counted)
+        written += len(counted) + len(per_agent)
     return written
 
 

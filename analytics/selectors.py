@@ -34,7 +34,7 @@ from .engine.stats import (
     summary_in_minutes,
     zero_filled,
 )
-from .rollups import Counts, mean_confidence, window_counts
+from .rollups import Counts, agent_window_counts, mean_confidence, window_counts
 
 OPEN_STATUSES = (Status.RECEIVED, Status.OPEN, Status.IN_PROGRESS, Status.PENDING)
 
@@ -108,15 +108,15 @@ def tickets_created(period: Period, filters: Filters) -> QuerySet[Ticket]:
     return Ticket.objects.filter(_in(period, "created_at"), filters.q())
 
 
-def counts_for(period: Period, filters: Filters) -> Counts:
+def counts_for(period: Period, filters: Filters, *, only: tuple[str, ...] | None = None) -> Counts:
     """The window's additive counts (daily rollups where stored, live counts for the rest)."""
-    return window_counts(period.start, period.end, period.tz, filters=filters)
+    return window_counts(period.start, period.end, period.tz, filters=filters, only=only)
 
 
 def volume(period: Period, filters: Filters, *, counts: Counts | None = None, previous: Counts | None = None) -> dict:
     """Tickets created: total, against the previous period, per hour or day (local), by source and priority."""
     counts = counts if counts is not None else counts_for(period, filters)
-    previous = previous if previous is not None else counts_for(period.previous(), filters)
+    previous = previous if previous is not None else counts_for(period.previous(), filters, only=("created",))
     if period.granularity == "hour":
         created = tickets_created(period, filters)
         per_bucket = dict(created.annotate(bucket=TruncHour("created_at", tzinfo=period.tz)).values_list("bucket").annotate(n=Count("pk")).order_by())
@@ -271,25 +271,18 @@ def agents(period: Period, filters: Filters, *, top: int = 5) -> dict:
         Ticket.objects.filter(scope.q(), status__in=OPEN_STATUSES, assigned_agent__isnull=False)
         .values_list("assigned_agent").annotate(n=Count("pk")).order_by()
     )
-    resolved = resolved_by_people(period, scope)
-    done = {
-        agent_id: (count, mean)
-        for agent_id, count, mean in resolved.values_list("assigned_agent").annotate(n=Count("pk"), mean=Avg(F("resolved_at") - F("created_at"))).order_by()
-    }
-    scores = dict(
-        feedback_in(period, scope).filter(ticket__assigned_agent__isnull=False)
-        .values_list("ticket__assigned_agent").annotate(mean=Avg("satisfaction")).order_by()
-    )
+    done = agent_window_counts(period.start, period.end, period.tz, scope=scope)
     rows = []
     for agent in people:
         open_count = active.get(agent.pk, 0)
-        resolved_count, mean_resolution = done.get(agent.pk, (0, None))
+        figures = done.get(agent.pk, {})
+        resolved_count, answers = int(figures.get("resolved", 0)), int(figures.get("csat_count", 0))
         rows.append({
             "id": agent.pk, "name": agent.name, "department": agent.department.code, "seniority": agent.seniority,
             "available": agent.is_available, "active": open_count, "capacity": agent.max_concurrent_tickets,
             "utilisation": rate(open_count, agent.max_concurrent_tickets), "resolved": resolved_count,
-            "mean_resolution_minutes": _minutes(mean_resolution),
-            "csat": round(scores[agent.pk], 2) if scores.get(agent.pk) is not None else None,
+            "mean_resolution_minutes": round(figures["resolution_seconds"] / resolved_count / 60, 2) if resolved_count else None,
+            "csat": round(figures["csat_sum"] / answers, 2) if answers else None,
         })
     staffed = [row for row in rows if row["available"]]
     capacity = sum(row["capacity"] for row in staffed)
@@ -298,13 +291,6 @@ def agents(period: Period, filters: Filters, *, top: int = 5) -> dict:
         "workload": rows, "top": ranked,
         "available": len(staffed), "utilisation": rate(sum(row["active"] for row in staffed), capacity),
     }
-
-
-def _minutes(value) -> float | None:
-    if value is None:
-        return None
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value) / 1_000_000  # SQLite returns microseconds
-    return round(seconds / 60, 2)
 
 
 def top_categories(period: Period, filters: Filters, *, limit: int = 6, counts: Counts | None = None) -> list[dict]:
@@ -334,7 +320,7 @@ def dashboard(*, period: str | Period = "24h", filters: Filters | None = None, n
     now = now or timezone.now()
     filters = filters or Filters()
     window = period if isinstance(period, Period) else rolling_period(period, now=now, tz=_tz(tz))
-    counts, previous = counts_for(window, filters), counts_for(window.previous(), filters)
+    counts, previous = counts_for(window, filters), counts_for(window.previous(), filters, only=("created",))
     return {
         "period": {"key": period if isinstance(period, str) else None, "start": window.start, "end": window.end,
                    "time_zone": window.tz.key, "granularity": window.granularity},
@@ -409,6 +395,7 @@ def key_metrics(window: Period, filters: Filters | None = None) -> dict[str, flo
         "first_contact_resolution_rate": fcr["rate"],
         "sla_compliance_rate": compliance["compliance_rate"],
         "first_response_sla_rate": compliance["first_response_compliance_rate"],
+        "feedback_responses": satisfaction["responses"],
         "csat_mean": satisfaction["mean"],
         "csat_satisfied_rate": satisfaction["satisfied_rate"],
         "nps": promoters["score"],

@@ -206,6 +206,8 @@ def history(desk, *, now):
     for index in range(12):
         ticket(last_week.start - timedelta(days=3, minutes=index), 50, "billing")
         ticket(last_week.start + timedelta(days=2, minutes=index), 59, "billing")
+        ticket(last_week.start - timedelta(days=3, minutes=index), 30, "technical")  # steady elsewhere
+        ticket(last_week.start + timedelta(days=2, minutes=index), 30, "technical")
     return last_week
 
 

@@ -64,3 +64,15 @@ def test_passes_without_worker_when_asked():
     assert "OK    broker" in output and f"OK    beat schedules: {len(DEFAULT_SCHEDULES)} enabled" in output
     assert "WARN  beat running: heartbeat last sent never" in output
     assert output.rstrip().endswith("All checks passed.")
+
+
+def test_rollups_warn_when_yesterday_is_not_stored():
+    from analytics.rollups import refresh_rollups
+
+    load_demo_desk(admin_password="x", with_tickets=False)
+    call_command("generate_demo_history", tickets=50, days=5, seed=2, no_rollups=True, stdout=StringIO())
+    output, code = run("--skip-worker")
+    assert code == 0 and "WARN  analytics rollups: yesterday's rollup is missing" in output
+    refresh_rollups()
+    output, _ = run("--skip-worker")
+    assert "OK    analytics rollups: fresh" in output

@@ -167,6 +167,25 @@ def check_pipelines() -> CheckResult:
     return CheckResult("pipelines", True, "no stuck ticket")
 
 
+def check_rollups() -> CheckResult:
+    """Warn when yesterday's analytics rollup is missing or older than an hour (beat not running
+    the refresh): the dashboard is still right, only slower, so this is a warning."""
+    from analytics.models import RollupDay
+    from analytics.services import desk_time_zone
+    from tickets.models import Ticket
+
+    tz = desk_time_zone()
+    yesterday = timezone.now().astimezone(tz).date() - timedelta(days=1)
+    first = Ticket.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is None or first.astimezone(tz).date() > yesterday:
+        return CheckResult("analytics rollups", True, "nothing to roll up yet")
+    stored = RollupDay.objects.filter(day=yesterday, time_zone=tz.key).values_list("computed_at", flat=True).first()
+    if stored is None or stored < timezone.now() - timedelta(hours=1):
+        return CheckResult("analytics rollups", False, "yesterday's rollup is missing or over an hour old: is beat running "
+                           "'analytics: refresh rollups'? Run 'manage.py refresh_rollups' meanwhile.", warning=True)
+    return CheckResult("analytics rollups", True, f"fresh (computed {stored:%H:%M} UTC)")
+
+
 def run_checks(app, *, broker_url: str | None = None, worker_timeout: float = 3.0, skip_worker: bool = False) -> list[CheckResult]:
     results = [check_database()]
     database_ok = results[0].ok
@@ -176,5 +195,5 @@ def run_checks(app, *, broker_url: str | None = None, worker_timeout: float = 3.
         results.append(check_worker(app, broker_url, worker_timeout) if broker.ok else CheckResult("worker", False, "skipped: broker unreachable."))
     if database_ok:
         results += check_beat()
-        results += [check_knowledge_base(), *check_bot_retrieval(), check_agents(), check_pipelines()]
+        results += [check_knowledge_base(), *check_bot_retrieval(), check_agents(), check_pipelines(), check_rollups()]
     return results

@@ -33,6 +33,7 @@ MIN_RELATIVE_CHANGE = 10.0  # percent, for counts and durations
 MIN_RATE_POINTS = 5.0  # percentage points, for rates
 MIN_SCORE_CHANGE = {"score": 0.3, "score_points": 10.0}  # CSAT (1–5) and NPS (−100…100)
 MIN_SEGMENT_TICKETS = 10  # a category with fewer tickets in either period says nothing
+MIN_FEEDBACK = 20  # nor do satisfaction figures from fewer answers
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,20 @@ def find_insights(current: dict, previous: dict, segments: dict[tuple[str, str],
 
     ``segments`` maps ("category", "billing") to (current, previous) figure dictionaries."""
     found: list[tuple[float, Insight]] = []
+    said: set[tuple] = set()
     groups = [(("all", ""), (current, previous))] + sorted((segments or {}).items())
     for (segment_kind, segment), (now_figures, then_figures) in groups:
         if segment_kind != "all" and min(now_figures.get("tickets") or 0, then_figures.get("tickets") or 0) < MIN_SEGMENT_TICKETS:
             continue
         for watched in WATCHED:
             before, after = then_figures.get(watched.key), now_figures.get(watched.key)
-            compared = _compare(watched, before, after)
-            if compared is None:
+            if watched.kind.startswith("score") and min(now_figures.get("feedback_responses") or 0,
+                                                        then_figures.get("feedback_responses") or 0) < MIN_FEEDBACK:
                 continue
+            compared = _compare(watched, before, after)
+            if compared is None or (watched.key, before, after) in said:  # a team that is one category says it once
+                continue
+            said.add((watched.key, before, after))
             change, unit = compared
             improved = (change > 0) == watched.higher_is_better
             weight = abs(change) / (MIN_RELATIVE_CHANGE if unit == "percent" else MIN_RATE_POINTS)

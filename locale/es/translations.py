@@ -191,7 +191,7 @@ ES = {
 "No agents.":"No hay agentes.",
 "Tickets by priority":"Tickets por prioridad",
 "Live dashboard":"Panel en directo",
-"PDF":"PDF","%s overdue":"vencido hace %s","in %s":"en %s",
+"PDF":"PDF","compliance with SLAs":"el cumplimiento de los SLA","%s overdue":"vencido hace %s","in %s":"en %s",
 "Key figures (this period / previous / change)":"Cifras clave (este periodo / anterior / cambio)",
 "Dashboard":"Panel",
 "Pending by priority":"Pendientes por prioridad",
@@ -222,6 +222,10 @@ ES = {
 "computed":"calculado",
 "rolled-up day":"día resumido",
 "rolled-up days":"días resumidos",
+"agent id":"id del agente",
+"total time to resolution (s)":"tiempo total hasta la resolución (s)",
+"daily agent rollup":"resumen diario por agente",
+"daily agent rollups":"resúmenes diarios por agente",
 }
 PLURALS = {"%d key revoked.": ("%d clave revocada.", "%d claves revocadas.")}
 ES.update({
