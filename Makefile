@@ -20,6 +20,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py generate_demo_history --tickets 3000 --days 60 --if-empty
 
 # Installs, migrates, loads the demo desk, then runs web (ASGI), a Celery worker and beat.
 run: demo

@@ -92,8 +92,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=5000)
         parser.add_argument("--clear", action="store_true", help=f"First delete what earlier runs generated (customers @{DOMAIN}).")
         parser.add_argument("--no-rollups", action="store_true", help="Do not compute the daily rollups afterwards (beat fills them in).")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when a generated history is already there (make demo).")
 
-    def handle(self, *args, tickets: int, days: int, seed: int, batch: int, clear: bool, no_rollups: bool = False, **options):
+    def handle(self, *args, tickets: int, days: int, seed: int, batch: int, clear: bool, no_rollups: bool = False,
+               if_empty: bool = False, **options):
         if tickets < 0 or days < 1 or batch < 1:
             raise CommandError("--tickets must be 0 or more, --days and --batch 1 or more.")
         departments = {department.code: department for department in Department.objects.all()}
@@ -102,6 +104,9 @@ class Command(BaseCommand):
             agents.setdefault(agent.department_id, []).append(agent)
         if not departments or not agents:
             raise CommandError("There are no departments or agents yet: run `python manage.py seed_demo` first.")
+        if if_empty and Customer.objects.filter(email__endswith=f"@{DOMAIN}").exists():
+            self.stdout.write("a generated history is already there; nothing to do")
+            return
         if clear:
             removed = self.clear()
             self.stdout.write(f"removed {removed} generated tickets")
