@@ -160,11 +160,11 @@ class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     def dashboard_view(self, request):
         """The live dashboard: figures from the dashboard API, refreshed by websocket (and polling)."""
-        redis_layer = "Redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
-        poll = settings.DASHBOARD_POLL_SECONDS if not redis_layer else max(settings.DASHBOARD_POLL_SECONDS, 120)
+        shared_layer = "InMemory" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]  # reaches from the workers too
         config = {
             "api_url": reverse("api-dashboard"), "period": _period_key(request), "websocket_path": "/ws/dashboard/",
-            "poll_seconds": poll, "cache_seconds": settings.ANALYTICS_CACHE_SECONDS,
+            "poll_seconds": settings.DASHBOARD_POLL_SECONDS, "safety_poll_seconds": max(settings.DASHBOARD_POLL_SECONDS, 120),
+            "socket_carries_all": shared_layer, "cache_seconds": settings.ANALYTICS_CACHE_SECONDS,
             "ticket_url": reverse("admin:tickets_ticket_changelist"), "language": request.LANGUAGE_CODE,
             "time_zone": desk_time_zone().key, "labels": dashboard_labels(),
         }

@@ -1,7 +1,8 @@
 /* The support dashboard: draws the dashboard API's figures and keeps them current.
  * Updates: a websocket message per ticket change schedules one refetch (after the server's
- * shared cache expires, so every refetch brings new figures); polling covers the embedded mode,
- * where the worker's changes cannot reach this page's socket, and any dropped connection. */
+ * shared cache expires, so every refetch brings new figures). Polling every poll_seconds covers
+ * the embedded mode, where the worker's changes cannot reach this page's socket, and any time the
+ * socket is not open; with a socket that carries every change it slows to safety_poll_seconds. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("dashboard-config").textContent);
@@ -126,7 +127,7 @@
   }
 
   function status() {
-    const mode = socketOpen ? L.live_socket : L.live_poll.replace("%s", config.poll_seconds);
+    const mode = socketOpen && config.socket_carries_all ? L.live_socket : L.live_poll.replace("%s", config.poll_seconds);
     const when = last ? new Date(last.generated_at).toLocaleTimeString(config.language) : "—";
     document.getElementById("live-status").textContent = mode + " · " + L.updated.replace("%s", when);
   }
@@ -176,7 +177,14 @@
     socket.onclose = () => { socketOpen = false; status(); setTimeout(connect, 5000); };
   }
 
+  // Poll often while no socket carries every change (embedded mode, a proxy refusing websockets,
+  // a dropped connection); only as a safety net while one does.
+  function pollLater() {
+    const seconds = socketOpen && config.socket_carries_all ? config.safety_poll_seconds : config.poll_seconds;
+    setTimeout(async () => { await load(); pollLater(); }, seconds * 1000);
+  }
+
   load();
   connect();
-  setInterval(load, config.poll_seconds * 1000);
+  pollLater();
 })();
