@@ -180,11 +180,12 @@ def test_ab_variants_are_deterministic_and_compared(desk):
     ExperimentVariant.objects.create(experiment=experiment, key="control")
     # Assignment hashes the random ticket id: keep submitting (at most 40) until both variants
     # have tickets, so the test does not fail the 1-in-128 times eight tickets land together.
-    by_variant = {}
+    by_variant, tickets = {}, []
     for i in range(40):
         if i >= 8 and len(by_variant) == 2:
             break
         ticket = submit(description="¿Cómo restablezco mi contraseña?", customer_email=f"c{i}@example.com")
+        tickets.append(ticket)
         bot = interaction(ticket)
         by_variant.setdefault(bot.variant.key, []).append(bot)
         if bot.variant == strict:
