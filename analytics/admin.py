@@ -137,7 +137,6 @@ class ReportAdmin(ReadOnlyAdminMixin, ModelAdmin):
         report_settings = ReportSettings.current()
         queued = 0
         for report in queryset:
-            Report.objects.filter(pk=report.pk).update(sent_at=None)
             queued += send_report(report, report_settings=report_settings, again=True)
         self.message_user(request, _("%(count)d message(s) queued.") % {"count": queued}, messages.SUCCESS)
 

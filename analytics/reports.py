@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from agents.models import Department
 from agents.notify import supervisor_emails
-from notifications.models import DeliveryStatus, Event, Notification
-from notifications.services import _enqueue, emit
+from notifications.models import Event
+from notifications.services import emit, queue_email
 from tickets.models import Category, Priority
 
 from . import selectors
@@ -315,20 +315,15 @@ def send_report(report: Report, *, report_settings: ReportSettings | None = None
     queued = 0
     with transaction.atomic():
         for address in report_recipients(report_settings):
-            message, created = Notification.objects.get_or_create(
-                dedupe_key=f"report:{report.kind}:{occurrence}:{address}"[:200],
-                defaults={"event": event, "channel": "email", "recipient": address, "subject": subject[:300], "body_text": text,
-                          "body_html": html, "status": DeliveryStatus.PENDING},
-            )
-            if created:
-                queued += 1
-                transaction.on_commit(lambda pk=message.pk: _enqueue(pk))
+            queued += queue_email(event=event, recipient=address, subject=subject, text=text, html=html,
+                                  dedupe_key=f"report:{report.kind}:{occurrence}:{address}")
         queued += emit(event, data={"report_id": report.pk, "kind": report.kind, "period_start": report.period_start.isoformat(),
                                     "period_end": report.period_end.isoformat(), "figures": report.data["current"],
                                     "text": slack_text(report, language)},
                        summary=subject, occurrence=occurrence)
-        if report.sent_at is None:
-            Report.objects.filter(pk=report.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+        if again or report.sent_at is None:
+            report.sent_at = timezone.now()
+            Report.objects.filter(pk=report.pk).update(sent_at=report.sent_at)
     return queued
 
 

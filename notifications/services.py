@@ -69,6 +69,18 @@ def queue_customer_email(ticket: Ticket, event: str, *, extra: dict | None = Non
     return notification
 
 
+def queue_email(*, event: str, recipient: str, subject: str, text: str, html: str = "", dedupe_key: str) -> bool:
+    """Put one ready-made e-mail (not tied to a ticket, e.g. a report) in the outbox, in the caller's
+    transaction; delivered after commit. Returns False when ``dedupe_key`` was queued before."""
+    notification, created = Notification.objects.get_or_create(
+        dedupe_key=dedupe_key[:200],
+        defaults={"event": event, "channel": "email", "recipient": recipient, "subject": subject[:300], "body_text": text, "body_html": html},
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue(notification.pk))
+    return created
+
+
 def queue_after_pipeline(ticket: Ticket) -> Notification | None:
     """The bot's answer, or the confirmation that a person will answer."""
     if ticket.status == "chatbot_handled":

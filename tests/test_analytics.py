@@ -274,6 +274,8 @@ def test_reports_are_made_once_per_period(desk):
     assert first.pk == second.pk and Report.objects.count() == 1
     assert send_report(first) == len(supervisor_emails()) >= 1  # one e-mail per supervisor
     assert send_report(first) == 0  # the second call finds every message already queued
+    assert send_report(first, again=True) == len(supervisor_emails())  # the admin's "send again": new messages
+    assert Notification.objects.filter(event="report.weekly").count() == 2 * len(supervisor_emails())
 
 
 @pytest.mark.django_db

@@ -104,3 +104,11 @@ def test_history_generator_is_realistic_and_clearable(desk):
 def test_history_generator_needs_a_desk(db):
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("generate_demo_history", tickets=10)
+
+
+def test_refresh_rollups_command_recomputes_everything_with_all(desk):
+    call_command("generate_demo_history", tickets=200, days=12, seed=4, no_rollups=True, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("refresh_rollups", "--all", stdout=out)
+    assert "recomputed 7 recent days, filled" in out.getvalue()
+    assert RollupDay.objects.count() >= 11  # every closed day back to the oldest ticket
